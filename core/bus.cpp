@@ -1,0 +1,89 @@
+#include "core/bus.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace trellis {
+
+bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos) {
+  std::unique_lock lock(subs_mu_);
+  bool added = tree_.insert(filter, subscriber.get(), qos);
+  if (added) {
+    auto& owned = owners_[subscriber.get()];
+    owned.subscriber = subscriber;
+    owned.filters.emplace_back(filter);
+  }
+  return added;
+}
+
+bool Bus::unsubscribe(Subscriber* subscriber, std::string_view filter) {
+  SubscriberPtr keep;  // released after the lock, in case this was the last owner
+  std::unique_lock lock(subs_mu_);
+  if (!tree_.erase(filter, subscriber)) return false;
+  auto it = owners_.find(subscriber);
+  if (it != owners_.end()) {
+    auto& filters = it->second.filters;
+    filters.erase(std::find(filters.begin(), filters.end(), filter));
+    if (filters.empty()) {
+      keep = std::move(it->second.subscriber);
+      owners_.erase(it);
+    }
+  }
+  return true;
+}
+
+void Bus::unsubscribe_all(Subscriber* subscriber) {
+  SubscriberPtr keep;
+  std::unique_lock lock(subs_mu_);
+  auto it = owners_.find(subscriber);
+  if (it == owners_.end()) return;
+  for (const auto& f : it->second.filters) tree_.erase(f, subscriber);
+  keep = std::move(it->second.subscriber);
+  owners_.erase(it);
+}
+
+std::size_t Bus::publish(const MessagePtr& msg) {
+  if (msg->retain) {
+    std::function<void(const MessagePtr&)> listener;
+    {
+      std::unique_lock lock(retained_mu_);
+      if (retained_.put(msg)) listener = retained_listener_;
+    }
+    if (listener) listener(msg);
+  }
+  thread_local std::vector<Match> matches;
+  matches.clear();
+  std::shared_lock lock(subs_mu_);
+  tree_.match(msg->topic, matches);
+  for (const auto& m : matches) m.subscriber->deliver(msg, std::min(msg->qos, m.qos));
+  return matches.size();
+}
+
+std::vector<MessagePtr> Bus::retained(std::string_view filter) const {
+  std::vector<MessagePtr> out;
+  std::shared_lock lock(retained_mu_);
+  retained_.match(filter, out);
+  return out;
+}
+
+void Bus::restore_retained(const MessagePtr& msg) {
+  std::unique_lock lock(retained_mu_);
+  retained_.put(msg);
+}
+
+void Bus::set_retained_listener(std::function<void(const MessagePtr&)> listener) {
+  std::unique_lock lock(retained_mu_);
+  retained_listener_ = std::move(listener);
+}
+
+std::size_t Bus::subscription_count() const {
+  std::shared_lock lock(subs_mu_);
+  return tree_.size();
+}
+
+std::size_t Bus::retained_count() const {
+  std::shared_lock lock(retained_mu_);
+  return retained_.size();
+}
+
+}  // namespace trellis

@@ -1,0 +1,74 @@
+#pragma once
+// The message bus: every adapter publishes here and every consumer (MQTT
+// sessions, MQTT-SN clients, the telemetry recorder, presence, the LwM2M
+// command bridge) subscribes here. Safe to call from any thread.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/message.hpp"
+#include "core/retained_store.hpp"
+#include "core/subscription_tree.hpp"
+
+namespace trellis {
+
+// A consumer of bus traffic. deliver() runs on the publisher's thread while the
+// bus holds its read lock: it must only queue the message (and post work to the
+// subscriber's own strand), never block and never call back into the Bus.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual void deliver(const MessagePtr& msg, uint8_t qos) = 0;
+};
+
+using SubscriberPtr = std::shared_ptr<Subscriber>;
+
+class Bus {
+ public:
+  Bus() = default;
+  Bus(const Bus&) = delete;
+  Bus& operator=(const Bus&) = delete;
+
+  // Adds (or changes the QoS of) a subscription on a valid filter. The bus
+  // keeps the subscriber alive until it unsubscribes. True when new.
+  bool subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos);
+  bool unsubscribe(Subscriber* subscriber, std::string_view filter);
+  void unsubscribe_all(Subscriber* subscriber);
+
+  // Routes a message with a valid topic name to every matching subscriber,
+  // once per subscriber at min(message QoS, its highest matching QoS), and
+  // keeps it when it is retained. Returns the number of deliveries.
+  std::size_t publish(const MessagePtr& msg);
+
+  // Retained messages matching a filter, for a new subscription.
+  std::vector<MessagePtr> retained(std::string_view filter) const;
+  // Loads a retained message at start-up without routing it or telling the listener.
+  void restore_retained(const MessagePtr& msg);
+  // Called after a retained message is stored (msg) or cleared (empty payload),
+  // so the store can persist it. Set before traffic starts.
+  void set_retained_listener(std::function<void(const MessagePtr&)> listener);
+
+  std::size_t subscription_count() const;
+  std::size_t retained_count() const;
+
+ private:
+  mutable std::shared_mutex subs_mu_;
+  SubscriptionTree tree_;
+  // Keeps subscribers alive and remembers their filters for unsubscribe_all.
+  struct Owned {
+    SubscriberPtr subscriber;
+    std::vector<std::string> filters;
+  };
+  std::unordered_map<Subscriber*, Owned> owners_;
+
+  mutable std::shared_mutex retained_mu_;
+  RetainedStore retained_;
+  std::function<void(const MessagePtr&)> retained_listener_;
+};
+
+}  // namespace trellis
