@@ -1,0 +1,193 @@
+#include "adapters/mqtt/broker.hpp"
+
+#include "adapters/mqtt/connection.hpp"
+#include "core/log.hpp"
+
+namespace trellis::mqtt {
+
+namespace {
+Counter& c(Metrics& m, const char* name, const char* help) { return m.counter(name, help); }
+Gauge& g(Metrics& m, const char* name, const char* help, const std::string& labels = "") {
+  return m.gauge(name, help, labels);
+}
+}  // namespace
+
+BrokerCounters::BrokerCounters(Metrics& m)
+    : bytes_received(c(m, "trellis_mqtt_bytes_received_total", "MQTT bytes received")),
+      bytes_sent(c(m, "trellis_mqtt_bytes_sent_total", "MQTT bytes sent")),
+      messages_received(c(m, "trellis_mqtt_packets_received_total", "MQTT packets received")),
+      messages_sent(c(m, "trellis_mqtt_packets_sent_total", "MQTT packets sent")),
+      publish_received(c(m, "trellis_mqtt_publish_received_total", "PUBLISH packets received")),
+      publish_sent(c(m, "trellis_mqtt_publish_sent_total", "PUBLISH packets sent")),
+      publish_dropped(c(m, "trellis_mqtt_publish_dropped_total",
+                        "messages dropped for a full session queue or an absent QoS 0 client")),
+      publish_denied(c(m, "trellis_mqtt_publish_denied_total",
+                       "PUBLISH packets refused by ACL or aimed at $SYS")),
+      connections_total(c(m, "trellis_mqtt_connections_total", "MQTT connections accepted")),
+      auth_failures(c(m, "trellis_mqtt_auth_failures_total", "CONNECTs refused by authentication")),
+      protocol_errors(c(m, "trellis_mqtt_protocol_errors_total",
+                        "connections closed for malformed or forbidden packets")),
+      clients_connected(g(m, "trellis_mqtt_clients_connected", "MQTT clients connected")),
+      clients_maximum(g(m, "trellis_mqtt_clients_maximum", "most MQTT clients connected at once")),
+      sessions(g(m, "trellis_mqtt_sessions", "MQTT sessions, connected or kept while away")),
+      inflight(g(m, "trellis_mqtt_inflight", "outbound QoS 1/2 messages awaiting acknowledgement")),
+      connected_tcp(g(m, "trellis_connections", "open connections per protocol and transport",
+                      "protocol=\"mqtt\",transport=\"tcp\"")),
+      connected_tls(g(m, "trellis_connections", "", "protocol=\"mqtt\",transport=\"tls\"")),
+      connected_ws(g(m, "trellis_connections", "", "protocol=\"mqtt\",transport=\"ws\"")),
+      connected_wss(g(m, "trellis_connections", "", "protocol=\"mqtt\",transport=\"wss\"")) {}
+
+Gauge& BrokerCounters::connected_for(const char* kind) {
+  std::string_view k(kind);
+  if (k == "tls") return connected_tls;
+  if (k == "ws") return connected_ws;
+  if (k == "wss") return connected_wss;
+  return connected_tcp;
+}
+
+Broker::Broker(Bus& bus, Metrics& metrics, BrokerOptions options, Authenticator* auth)
+    : bus_(bus), counters_(metrics), options_(std::move(options)), auth_(auth) {}
+
+Broker::~Broker() = default;
+
+void Broker::accept(std::unique_ptr<Transport> transport, Strand executor) {
+  const char* kind = transport->kind();
+  auto conn = std::make_shared<Connection>(*this, std::move(transport), std::move(executor));
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    connections_[conn.get()] = conn;
+  }
+  counters_.connections_total.add();
+  counters_.connected_for(kind).add();
+  conn->start();
+}
+
+void Broker::connection_closed(const Connection* conn) {
+  std::lock_guard lock(mu_);
+  connections_.erase(conn);
+}
+
+void Broker::stop() {
+  std::vector<std::shared_ptr<Connection>> all;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    for (auto& [_, weak] : connections_) {
+      if (auto c = weak.lock()) all.push_back(std::move(c));
+    }
+  }
+  for (auto& c : all) c->kick("server shutting down");
+}
+
+AuthOutcome Broker::authenticate(const ConnectCredentials& creds) {
+  if (auth_) return auth_->authenticate(creds);
+  // Without a registry only anonymous access exists: a username is not checked.
+  AuthOutcome out;
+  if (!options_.allow_anonymous) {
+    out.status = AuthStatus::not_authorized;
+    return out;
+  }
+  out.status = AuthStatus::accepted;
+  out.principal.kind = PrincipalKind::anonymous;
+  out.principal.username = creds.username.value_or("");
+  out.principal.acl = options_.anonymous_acl;
+  return out;
+}
+
+Broker::Opened Broker::open_session(const std::string& client_id, bool clean,
+                                    const std::shared_ptr<Connection>& conn) {
+  std::shared_ptr<Connection> previous;
+  std::shared_ptr<Session> discarded;
+  Opened opened;
+  {
+    std::lock_guard lock(mu_);
+    auto& entry = sessions_[client_id];
+    previous = entry.connection.lock();
+    if (entry.session && !clean && !entry.session->clean()) {
+      opened.session = entry.session;
+      opened.present = true;
+    } else {
+      discarded = std::move(entry.session);
+      opened.session = std::make_shared<Session>(
+          client_id, clean,
+          SessionLimits{options_.max_inflight, options_.max_queued_messages},
+          SessionCounters{&counters_.publish_dropped});
+      entry.session = opened.session;
+    }
+    entry.connection = conn;
+    counters_.sessions.set(static_cast<int64_t>(sessions_.size()));
+    auto connected = counters_.clients_connected.value() + 1;
+    counters_.clients_connected.set(connected);
+    if (connected > counters_.clients_maximum.value()) counters_.clients_maximum.set(connected);
+  }
+  if (discarded) bus_.unsubscribe_all(discarded.get());
+  if (previous) {
+    TLOG(info, "mqtt") << "client id taken over" << log::kv("client", client_id);
+    previous->kick("session taken over");
+  }
+  return opened;
+}
+
+void Broker::close_session(const std::shared_ptr<Session>& session, const Connection* conn) {
+  bool drop = false;
+  {
+    std::lock_guard lock(mu_);
+    counters_.clients_connected.sub();
+    auto it = sessions_.find(session->client_id());
+    // After a takeover the entry belongs to the new connection: leave it be.
+    bool ours = it != sessions_.end() && it->second.session == session &&
+                (it->second.connection.expired() || it->second.connection.lock().get() == conn);
+    if (ours) {
+      it->second.connection.reset();
+      if (session->clean()) {
+        sessions_.erase(it);
+        drop = true;
+      }
+    } else if (it == sessions_.end() || it->second.session != session) {
+      drop = true;  // replaced by a clean session: this one is gone
+    }
+    counters_.sessions.set(static_cast<int64_t>(sessions_.size()));
+  }
+  session->detach(conn);
+  if (drop) bus_.unsubscribe_all(session.get());
+}
+
+std::vector<ClientInfo> Broker::clients() const {
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : sessions_) {
+      if (auto c = e.connection.lock()) live.push_back(std::move(c));
+    }
+  }
+  std::vector<ClientInfo> out;
+  out.reserve(live.size());
+  for (auto& c : live) out.push_back(c->info());
+  return out;
+}
+
+bool Broker::disconnect(const std::string& client_id) {
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(client_id);
+    if (it == sessions_.end()) return false;
+    conn = it->second.connection.lock();
+  }
+  if (!conn) return false;
+  conn->kick("disconnected by administrator");
+  return true;
+}
+
+std::size_t Broker::session_count() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+std::size_t Broker::connection_count() const {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
+}  // namespace trellis::mqtt

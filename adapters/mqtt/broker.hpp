@@ -1,0 +1,136 @@
+#pragma once
+// The MQTT broker: owns the sessions by client id, decides connects
+// (authentication, takeover), and keeps the broker-wide counters that $SYS and
+// /metrics report. Connections call it from their strands; it is thread-safe.
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "adapters/mqtt/session.hpp"
+#include "adapters/mqtt/transport.hpp"
+#include "core/auth.hpp"
+#include "core/bus.hpp"
+#include "core/metrics.hpp"
+
+namespace trellis::mqtt {
+
+class Connection;
+
+struct BrokerOptions {
+  std::size_t max_packet_size = 1 << 20;
+  uint16_t max_inflight = 32;
+  std::size_t max_queued_messages = 1000;
+  bool allow_anonymous = true;
+  Acl anonymous_acl = Acl::allow_all();
+  std::chrono::seconds connect_timeout{10};
+  std::size_t max_connections = 0;  // 0: unlimited
+};
+
+// Broker-wide counters, created once in the Metrics registry.
+struct BrokerCounters {
+  explicit BrokerCounters(Metrics& m);
+  Counter& bytes_received;
+  Counter& bytes_sent;
+  Counter& messages_received;  // every control packet
+  Counter& messages_sent;
+  Counter& publish_received;
+  Counter& publish_sent;
+  Counter& publish_dropped;
+  Counter& publish_denied;
+  Counter& connections_total;
+  Counter& auth_failures;
+  Counter& protocol_errors;
+  Gauge& clients_connected;
+  Gauge& clients_maximum;
+  Gauge& sessions;  // connected plus persistent sessions kept while away
+  Gauge& inflight;
+  Gauge& connected_tcp;
+  Gauge& connected_tls;
+  Gauge& connected_ws;
+  Gauge& connected_wss;
+  Gauge& connected_for(const char* kind);
+};
+
+struct ClientInfo {
+  std::string client_id;
+  std::string protocol;  // "mqtt"
+  std::string transport;  // tcp, tls, ws, wss
+  std::string remote;
+  std::string username;
+  bool clean_session = true;
+  uint16_t keepalive = 0;
+  int64_t connected_at_ms = 0;
+  std::size_t subscriptions = 0;
+  std::size_t queued = 0;
+  std::size_t inflight = 0;
+};
+
+// Told of clients coming and going (presence, registry).
+struct ClientEvents {
+  std::function<void(const ClientInfo&, const Principal&)> connected;
+  std::function<void(const ClientInfo&, const Principal&)> disconnected;
+};
+
+class Broker {
+ public:
+  Broker(Bus& bus, Metrics& metrics, BrokerOptions options, Authenticator* auth = nullptr);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Takes a freshly accepted transport and runs an MQTT connection on it.
+  // `executor` is the connection's strand.
+  void accept(std::unique_ptr<Transport> transport, Strand executor);
+
+  // Closes every connection (wills of abruptly closed clients still go out).
+  void stop();
+
+  std::vector<ClientInfo> clients() const;
+  // Closes a client's connection as if it had vanished. False if not connected.
+  bool disconnect(const std::string& client_id);
+
+  void set_events(ClientEvents events) { events_ = std::move(events); }
+
+  const BrokerOptions& options() const { return options_; }
+  Bus& bus() { return bus_; }
+  BrokerCounters& counters() { return counters_; }
+  std::size_t session_count() const;
+  std::size_t connection_count() const;
+
+  // --- used by Connection ---
+  AuthOutcome authenticate(const ConnectCredentials& creds);
+  struct Opened {
+    std::shared_ptr<Session> session;
+    bool present = false;
+  };
+  Opened open_session(const std::string& client_id, bool clean,
+                      const std::shared_ptr<Connection>& conn);
+  void close_session(const std::shared_ptr<Session>& session, const Connection* conn);
+  void connection_closed(const Connection* conn);
+  const ClientEvents& events() const { return events_; }
+
+ private:
+  struct Entry {
+    std::shared_ptr<Session> session;
+    std::weak_ptr<Connection> connection;
+  };
+
+  Bus& bus_;
+  BrokerCounters counters_;
+  BrokerOptions options_;
+  Authenticator* auth_;
+  ClientEvents events_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> sessions_;
+  // Every live connection, also those that have not sent CONNECT yet.
+  std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections_;
+  bool stopped_ = false;
+};
+
+}  // namespace trellis::mqtt

@@ -1,0 +1,418 @@
+#include "adapters/mqtt/connection.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "core/log.hpp"
+#include "core/topic.hpp"
+
+namespace trellis::mqtt {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t read_chunk = 4096;
+// Messages taken from the session per write: bounds the batch a slow reader
+// can pin in memory while keeping writes large.
+constexpr std::size_t pump_batch = 256;
+
+std::string generated_client_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char digits[] = "0123456789abcdef";
+  std::string id = "trellis-";
+  for (int i = 0; i < 16; ++i) id += digits[rng() % 16];
+  return id;
+}
+
+}  // namespace
+
+Connection::Connection(Broker& broker, std::unique_ptr<Transport> transport, Strand strand)
+    : broker_(broker),
+      transport_(std::move(transport)),
+      strand_(std::move(strand)),
+      timer_(strand_),
+      decoder_(broker.options().max_packet_size) {}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  last_rx_ = Clock::now();
+  // A client that never completes its handshake and CONNECT is dropped.
+  arm_timer(broker_.options().connect_timeout);
+  transport_->handshake(
+      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec) {
+        self->on_handshake(ec);
+      }));
+}
+
+void Connection::on_handshake(ErrorCode ec) {
+  if (closed_) return;
+  if (ec) {
+    TLOG(debug, "mqtt") << "handshake failed" << log::kv("remote", transport_->remote())
+                        << log::kv("transport", transport_->kind()) << log::kv("error", ec.message());
+    close("handshake failed", false);
+    return;
+  }
+  do_read();
+}
+
+void Connection::kick(std::string reason) {
+  asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+    self->close(reason.c_str(), true);
+  });
+}
+
+void Connection::do_read() {
+  char* into = decoder_.prepare(read_chunk);
+  transport_->read_some(asio::buffer(into, read_chunk),
+                        asio::bind_executor(strand_, [self = shared_from_this()](
+                                                         ErrorCode ec, std::size_t n) {
+                          self->on_read(ec, n);
+                        }));
+}
+
+void Connection::on_read(ErrorCode ec, std::size_t n) {
+  if (closed_) return;
+  if (ec) {
+    close(ec == asio::error::eof ? "connection closed by client" : "read error", true);
+    return;
+  }
+  decoder_.commit(n);
+  broker_.counters().bytes_received.add(n);
+  last_rx_ = Clock::now();
+  for (;;) {
+    DecodeResult r = decoder_.next();
+    if (r.is_incomplete()) break;
+    if (r.is_error()) {
+      broker_.counters().protocol_errors.add();
+      TLOG(info, "mqtt") << "malformed packet, closing" << log::kv("client", client_id_)
+                         << log::kv("remote", transport_->remote())
+                         << log::kv("error", r.error.code) << log::kv("detail", r.error.message);
+      close("malformed packet", true);
+      return;
+    }
+    broker_.counters().messages_received.add();
+    if (!handle(r.packet)) return;
+  }
+  do_read();
+}
+
+bool Connection::handle(Packet& packet) {
+  if (!connected_ && !std::holds_alternative<Connect>(packet)) {
+    close("first packet was not CONNECT", false);
+    return false;
+  }
+  switch (packet_type(packet)) {
+    case PacketType::connect:
+      if (connected_) {
+        close("second CONNECT", true);
+        return false;
+      }
+      return on_connect(std::get<Connect>(packet));
+    case PacketType::publish:
+      on_publish(std::get<Publish>(packet));
+      break;
+    case PacketType::puback:
+      if (session_->on_puback(std::get<Puback>(packet).packet_id)) pump();
+      break;
+    case PacketType::pubrec: {
+      uint16_t id = std::get<Pubrec>(packet).packet_id;
+      session_->on_pubrec(id);
+      // Answer even an unknown id so the client's flow can finish (4.3.3).
+      send(Pubrel{id});
+      break;
+    }
+    case PacketType::pubrel: {
+      uint16_t id = std::get<Pubrel>(packet).packet_id;
+      session_->release_inbound_qos2(id);
+      send(Pubcomp{id});
+      break;
+    }
+    case PacketType::pubcomp:
+      if (session_->on_pubcomp(std::get<Pubcomp>(packet).packet_id)) pump();
+      break;
+    case PacketType::subscribe:
+      on_subscribe(std::get<Subscribe>(packet));
+      break;
+    case PacketType::unsubscribe:
+      on_unsubscribe(std::get<Unsubscribe>(packet));
+      break;
+    case PacketType::pingreq:
+      send(Pingresp{});
+      break;
+    case PacketType::disconnect:
+      close("client sent DISCONNECT", false);
+      return false;
+    default:
+      // CONNACK, SUBACK, UNSUBACK, PINGRESP go only from server to client.
+      broker_.counters().protocol_errors.add();
+      close("server-only packet from client", true);
+      return false;
+  }
+  return !closed_;
+}
+
+bool Connection::on_connect(Connect& c) {
+  auto refuse = [&](uint8_t code, const char* why) {
+    send(Connack{false, code});
+    TLOG(info, "mqtt") << "connect refused" << log::kv("client", c.client_id)
+                       << log::kv("remote", transport_->remote()) << log::kv("code", int(code))
+                       << log::kv("reason", why);
+    // Close once the CONNACK is on the wire; until then read nothing more.
+    close_after_write_ = true;
+    start_write();
+    return false;
+  };
+
+  bool v311 = c.protocol_name == "MQTT" && c.protocol_level == protocol_level_3_1_1;
+  bool v31 = c.protocol_name == "MQIsdp" && c.protocol_level == protocol_level_3_1;
+  if (!v311 && !v31) {
+    return refuse(connack_code::unacceptable_protocol_version, "unsupported protocol level");
+  }
+  if (c.client_id.empty()) {
+    if (!c.clean_session) {
+      return refuse(connack_code::identifier_rejected, "empty client id with clean session 0");
+    }
+    c.client_id = generated_client_id();
+  }
+
+  ConnectCredentials creds{"mqtt", c.client_id, c.username, c.password, transport_->remote()};
+  AuthOutcome auth = broker_.authenticate(creds);
+  if (auth.status != AuthStatus::accepted) {
+    broker_.counters().auth_failures.add();
+    return refuse(auth.status == AuthStatus::bad_credentials
+                      ? connack_code::bad_username_or_password
+                      : connack_code::not_authorized,
+                  "authentication failed");
+  }
+  if (c.will && (topic::is_system(c.will->topic) ||
+                 !auth.principal.may_publish(c.will->topic, c.client_id))) {
+    return refuse(connack_code::not_authorized, "will topic not allowed");
+  }
+  if (broker_.options().max_connections &&
+      broker_.connection_count() > broker_.options().max_connections) {
+    return refuse(connack_code::server_unavailable, "connection limit reached");
+  }
+
+  client_id_ = c.client_id;
+  username_ = c.username.value_or("");
+  clean_session_ = c.clean_session;
+  keepalive_ = c.keepalive;
+  will_ = std::move(c.will);
+  principal_ = std::move(auth.principal);
+  connected_ = true;
+  connected_at_ms_ = now_ms();
+
+  auto opened = broker_.open_session(client_id_, clean_session_, shared_from_this());
+  session_ = opened.session;
+  send(Connack{opened.present, connack_code::accepted});
+  std::weak_ptr<Connection> weak = shared_from_this();
+  auto resend = session_->attach(
+      this,
+      [weak, strand = strand_] {
+        asio::post(strand, [weak] {
+          if (auto self = weak.lock()) self->pump();
+        });
+      },
+      principal_);
+  send_outgoing(resend);
+  pump();
+
+  TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id_)
+                      << log::kv("remote", transport_->remote())
+                      << log::kv("transport", transport_->kind())
+                      << log::kv("clean", clean_session_) << log::kv("keepalive", keepalive_);
+  if (broker_.events().connected) broker_.events().connected(info(), principal_);
+
+  // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
+  timer_.cancel();
+  if (keepalive_ > 0) arm_timer(std::chrono::milliseconds(keepalive_ * 1500));
+  return true;
+}
+
+void Connection::on_publish(Publish& p) {
+  auto& counters = broker_.counters();
+  counters.publish_received.add();
+  bool allowed = !topic::is_system(p.topic) && principal_.may_publish(p.topic, client_id_);
+  bool fresh = true;
+  if (p.qos == 2) fresh = session_->begin_inbound_qos2(p.packet_id);
+  if (!allowed) {
+    counters.publish_denied.add();
+    TLOG(debug, "mqtt") << "publish denied" << log::kv("client", client_id_)
+                        << log::kv("topic", p.topic);
+  } else if (fresh) {
+    auto msg = std::make_shared<Message>();
+    msg->topic = std::move(p.topic);
+    msg->payload = make_payload(std::move(p.payload));
+    msg->qos = p.qos;
+    msg->retain = p.retain;
+    msg->origin = Origin::mqtt;
+    msg->client_id = client_id_;
+    msg->time_ms = now_ms();
+    broker_.bus().publish(msg);
+  }
+  if (p.qos == 1) send(Puback{p.packet_id});
+  if (p.qos == 2) send(Pubrec{p.packet_id});
+}
+
+void Connection::on_subscribe(const Subscribe& s) {
+  Suback ack{s.packet_id, {}};
+  ack.return_codes.reserve(s.topics.size());
+  for (const auto& t : s.topics) {
+    if (!principal_.may_subscribe(t.filter, client_id_)) {
+      ack.return_codes.push_back(suback_failure);
+      continue;
+    }
+    broker_.bus().subscribe(session_, t.filter, t.qos);
+    session_->set_subscription(t.filter, t.qos);
+    ack.return_codes.push_back(t.qos);
+  }
+  send(ack);
+  // Retained messages follow the SUBACK, with RETAIN set (3.3.1.3).
+  for (std::size_t i = 0; i < s.topics.size(); ++i) {
+    if (ack.return_codes[i] == suback_failure) continue;
+    for (const auto& m : broker_.bus().retained(s.topics[i].filter)) {
+      session_->deliver_retained(m, std::min(m->qos, s.topics[i].qos));
+    }
+  }
+}
+
+void Connection::on_unsubscribe(const Unsubscribe& u) {
+  for (const auto& f : u.filters) {
+    broker_.bus().unsubscribe(session_.get(), f);
+    session_->remove_subscription(f);
+  }
+  send(Unsuback{u.packet_id});
+}
+
+void Connection::send(const Packet& packet) {
+  encode_to(packet, queued_.bytes());
+  broker_.counters().messages_sent.add();
+  start_write();
+}
+
+void Connection::send_outgoing(const std::vector<Outgoing>& items) {
+  auto& counters = broker_.counters();
+  for (const auto& o : items) {
+    if (!o.msg) {
+      encode_to(Pubrel{o.packet_id}, queued_.bytes());
+    } else {
+      queued_.append(encode_publish_header(o.msg->topic, o.qos, o.retain, o.dup, o.packet_id,
+                                           o.msg->body().size()));
+      queued_.append_payload(o.msg->payload);
+      counters.publish_sent.add();
+    }
+  }
+  counters.messages_sent.add(items.size());
+}
+
+void Connection::pump() {
+  if (closed_ || !session_) return;
+  // While a write is on the wire, leave messages queued in the session: that
+  // queue is bounded, so a slow reader costs a bounded amount of memory.
+  if (writing_) return;
+  send_outgoing(session_->take_sendable(pump_batch));
+  start_write();
+}
+
+void Connection::start_write() {
+  if (writing_ || queued_.empty()) return;
+  writing_ = true;
+  writing_batch_.swap(queued_);
+  writing_batch_.buffers(write_buffers_);
+  transport_->write(write_buffers_,
+                    asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     ErrorCode ec, std::size_t n) {
+                      self->on_write(ec, n);
+                    }));
+}
+
+void Connection::on_write(ErrorCode ec, std::size_t n) {
+  writing_ = false;
+  writing_batch_.clear();
+  broker_.counters().bytes_sent.add(n);
+  if (ec) {
+    close("write error", true);
+    return;
+  }
+  if (closed_) return;
+  if (close_after_write_) {
+    close("connect refused", false);
+    return;
+  }
+  pump();
+  start_write();
+  if (!writing_) {
+    writing_batch_.release();
+    queued_.release();
+  }
+}
+
+void Connection::arm_timer(Clock::duration after) {
+  timer_.expires_after(after);
+  timer_.async_wait(asio::bind_executor(
+      strand_, [self = shared_from_this()](ErrorCode ec) { self->on_timer(ec); }));
+}
+
+void Connection::on_timer(ErrorCode ec) {
+  if (ec || closed_) return;
+  if (!connected_) {
+    close("no CONNECT in time", false);
+    return;
+  }
+  auto limit = std::chrono::milliseconds(keepalive_ * 1500);
+  auto idle = Clock::now() - last_rx_;
+  if (idle >= limit) {
+    TLOG(info, "mqtt") << "keepalive expired" << log::kv("client", client_id_)
+                       << log::kv("keepalive", keepalive_);
+    close("keepalive expired", true);
+    return;
+  }
+  arm_timer(limit - idle);
+}
+
+void Connection::close(const char* reason, bool publish_will) {
+  if (closed_) return;
+  closed_ = true;
+  timer_.cancel();
+  transport_->close();
+  broker_.counters().connected_for(transport_->kind()).sub();
+  if (connected_) {
+    connected_ = false;
+    if (publish_will && will_) {
+      auto msg = make_message(will_->topic, std::move(will_->payload), will_->qos, will_->retain,
+                              Origin::mqtt, client_id_);
+      broker_.bus().publish(msg);
+    }
+    will_.reset();
+    TLOG(debug, "mqtt") << "client disconnected" << log::kv("client", client_id_)
+                        << log::kv("reason", reason);
+    auto i = info();
+    broker_.close_session(session_, this);
+    if (broker_.events().disconnected) broker_.events().disconnected(i, principal_);
+  }
+  broker_.connection_closed(this);
+}
+
+ClientInfo Connection::info() const {
+  ClientInfo i;
+  i.client_id = client_id_;
+  i.protocol = "mqtt";
+  i.transport = transport_->kind();
+  i.remote = transport_->remote();
+  i.username = username_;
+  i.clean_session = clean_session_;
+  i.keepalive = keepalive_;
+  i.connected_at_ms = connected_at_ms_;
+  if (session_) {
+    i.subscriptions = session_->subscriptions().size();
+    i.queued = session_->queued();
+    i.inflight = session_->inflight();
+  }
+  return i;
+}
+
+}  // namespace trellis::mqtt

@@ -1,0 +1,160 @@
+#include "adapters/mqtt/listener.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include "core/log.hpp"
+
+namespace trellis::mqtt {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Result<std::shared_ptr<asio::ssl::context>> make_server_tls_context(const TlsOptions& o) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  ErrorCode ec;
+  ctx->use_certificate_chain_file(o.cert, ec);
+  if (ec) return make_error("tls_cert", "mqtt.tls.cert: cannot load '" + o.cert + "': " + ec.message());
+  ctx->use_private_key_file(o.key, asio::ssl::context::pem, ec);
+  if (ec) return make_error("tls_key", "mqtt.tls.key: cannot load '" + o.key + "': " + ec.message());
+  if (!o.ca.empty()) {
+    ctx->load_verify_file(o.ca, ec);
+    if (ec) return make_error("tls_ca", "mqtt.tls.ca: cannot load '" + o.ca + "': " + ec.message());
+    auto mode = asio::ssl::verify_peer;
+    if (o.require_client_cert) mode |= asio::ssl::verify_fail_if_no_peer_cert;
+    ctx->set_verify_mode(mode);
+  } else if (o.require_client_cert) {
+    return make_error("tls_ca", "mqtt.tls.require_client_cert needs mqtt.tls.ca");
+  }
+  return ctx;
+}
+
+class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
+ public:
+  using Factory = std::function<std::unique_ptr<Transport>(tcp::socket)>;
+  Acceptor(asio::io_context& io, Broker& broker, std::string kind, Factory factory)
+      : io_(io), broker_(broker), kind_(std::move(kind)), factory_(std::move(factory)),
+        acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()) {}
+
+  Status open(const std::string& bind, uint16_t port) {
+    ErrorCode ec;
+    auto address = asio::ip::make_address(bind, ec);
+    if (ec) return make_error("bad_bind", "mqtt.bind: not an IP address: '" + bind + "'");
+    tcp::endpoint ep(address, port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return make_error("bind_failed", "cannot listen for MQTT " + kind_ + " on " + bind + ":" +
+                                           std::to_string(port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return Ok{};
+  }
+
+  void start() { accept(); }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      ErrorCode ec;
+      self->acceptor_.close(ec);
+      self->retry_.cancel();
+    });
+  }
+
+  const std::string& kind() const { return kind_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
+                                                         ErrorCode ec, tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(ErrorCode ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      TLOG(warn, "mqtt") << "accept failed" << log::kv("listener", kind_)
+                         << log::kv("error", ec.message());
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](ErrorCode e) {
+        if (!e) self->accept();
+      });
+      return;
+    }
+    auto executor = socket.get_executor();
+    broker_.accept(factory_(std::move(socket)), executor);
+    accept();
+  }
+
+  asio::io_context& io_;
+  Broker& broker_;
+  std::string kind_;
+  Factory factory_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  uint16_t port_ = 0;
+};
+
+Listeners::Listeners(asio::io_context& io, Broker& broker, ListenerOptions options)
+    : io_(io), broker_(broker), options_(std::move(options)) {}
+
+Listeners::~Listeners() { stop(); }
+
+Status Listeners::start() {
+  if (options_.tls.enabled() && (options_.tls_port || options_.wss_port)) {
+    auto ctx = make_server_tls_context(options_.tls);
+    if (!ctx) return ctx.error();
+    tls_ = *ctx;
+  }
+  WebSocketOptions ws{options_.ws_path, broker_.options().max_packet_size};
+  auto tls = tls_;
+  std::vector<std::tuple<std::string, uint16_t, Acceptor::Factory>> wanted;
+  if (options_.tcp_port) {
+    wanted.emplace_back("tcp", options_.tcp_port,
+                        [](tcp::socket s) { return make_tcp_transport(std::move(s)); });
+  }
+  if (options_.ws_port) {
+    wanted.emplace_back("ws", options_.ws_port,
+                        [ws](tcp::socket s) { return make_ws_transport(std::move(s), ws); });
+  }
+  if (tls && options_.tls_port) {
+    wanted.emplace_back("tls", options_.tls_port,
+                        [tls](tcp::socket s) { return make_tls_transport(std::move(s), *tls); });
+  }
+  if (tls && options_.wss_port) {
+    wanted.emplace_back("wss", options_.wss_port, [tls, ws](tcp::socket s) {
+      return make_wss_transport(std::move(s), *tls, ws);
+    });
+  }
+  for (auto& [kind, port, factory] : wanted) {
+    auto a = std::make_shared<Acceptor>(io_, broker_, kind, std::move(factory));
+    if (auto st = a->open(options_.bind, port); !st) return st.error();
+    acceptors_.push_back(a);
+  }
+  for (auto& a : acceptors_) {
+    a->start();
+    TLOG(info, "mqtt") << "listening" << log::kv("transport", a->kind())
+                       << log::kv("address", options_.bind) << log::kv("port", a->port());
+  }
+  return Ok{};
+}
+
+void Listeners::stop() {
+  for (auto& a : acceptors_) a->stop();
+  acceptors_.clear();
+}
+
+std::vector<Listeners::Bound> Listeners::bound() const {
+  std::vector<Bound> out;
+  for (const auto& a : acceptors_) out.push_back({a->kind(), a->port()});
+  return out;
+}
+
+}  // namespace trellis::mqtt

@@ -1,0 +1,116 @@
+#pragma once
+// The broker-side state of one MQTT client id: its subscriptions, messages
+// waiting to go out, messages in flight, and inbound QoS 2 packet ids. A
+// session outlives its connection when clean session is 0.
+//
+// Threads: deliver() runs on publishers' threads; everything else on the
+// strand of the connection attached at the time. One mutex guards the state.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/auth.hpp"
+#include "core/bus.hpp"
+#include "core/metrics.hpp"
+
+namespace trellis::mqtt {
+
+struct SessionLimits {
+  uint16_t max_inflight = 32;
+  std::size_t max_queued = 1000;
+};
+
+// One PUBLISH (or PUBREL) the connection should write.
+struct Outgoing {
+  MessagePtr msg;          // null for a PUBREL resend
+  uint8_t qos = 0;
+  bool retain = false;     // set only for retained messages sent on subscribe
+  bool dup = false;
+  uint16_t packet_id = 0;
+};
+
+// What the session reports to the broker's counters.
+struct SessionCounters {
+  Counter* dropped = nullptr;  // messages dropped for a full queue
+};
+
+class Session final : public Subscriber, public std::enable_shared_from_this<Session> {
+ public:
+  // `wake` is posted to the attached connection when there is work to send.
+  Session(std::string client_id, bool clean, SessionLimits limits, SessionCounters counters);
+
+  const std::string& client_id() const { return client_id_; }
+  bool clean() const { return clean_; }
+
+  // Bus delivery from any thread: queue, then wake the connection.
+  void deliver(const MessagePtr& msg, uint8_t qos) override;
+  // A retained message for a new subscription (sent with RETAIN set).
+  void deliver_retained(const MessagePtr& msg, uint8_t qos);
+
+  // Attaches a connection (`owner` identifies it): `wake` will be called
+  // (from any thread) whenever there is something to send. Returns what must
+  // be resent first, in order: unacknowledged PUBLISHes with DUP set and
+  // PUBRELs awaiting PUBCOMP.
+  std::vector<Outgoing> attach(const void* owner, std::function<void()> wake, Principal principal);
+  // Detaches only if `owner` is still the attached connection: after a
+  // takeover the old connection's late detach must not unhook the new one.
+  void detach(const void* owner);
+
+  // Moves queued messages into flight as the window allows and returns them
+  // for writing; assigns packet ids. At most `limit` messages.
+  std::vector<Outgoing> take_sendable(std::size_t limit);
+  bool has_sendable() const;
+
+  // Outbound acknowledgements; false for an unknown packet id.
+  bool on_puback(uint16_t packet_id);
+  bool on_pubrec(uint16_t packet_id);
+  bool on_pubcomp(uint16_t packet_id);
+
+  // Inbound QoS 2: true the first time a packet id is seen (deliver it), false
+  // for a retransmission (acknowledge, do not deliver again).
+  bool begin_inbound_qos2(uint16_t packet_id);
+  void release_inbound_qos2(uint16_t packet_id);
+
+  // Subscriptions as the client made them, for persistence and inspection.
+  void set_subscription(const std::string& filter, uint8_t qos);
+  bool remove_subscription(const std::string& filter);
+  std::map<std::string, uint8_t> subscriptions() const;
+
+  std::size_t queued() const;
+  std::size_t inflight() const;
+  // Persistence hook: messages waiting while the client is away.
+  std::vector<Outgoing> snapshot_queue() const;
+
+ private:
+  enum class Stage : uint8_t { wait_puback, wait_pubrec, wait_pubcomp };
+  struct InFlight {
+    Outgoing out;
+    Stage stage;
+  };
+  void enqueue(const MessagePtr& msg, uint8_t qos, bool retain);
+  uint16_t next_packet_id();
+
+  const std::string client_id_;
+  const bool clean_;
+  const SessionLimits limits_;
+  const SessionCounters counters_;
+
+  mutable std::mutex mu_;
+  Principal principal_;
+  const void* owner_ = nullptr;
+  std::function<void()> wake_;  // empty while no connection is attached
+  bool wake_pending_ = false;
+  std::deque<Outgoing> queue_;
+  std::deque<InFlight> inflight_;  // in send order, for in-order resend
+  std::set<uint16_t> inbound_qos2_;
+  std::map<std::string, uint8_t> subscriptions_;
+  uint16_t last_packet_id_ = 0;
+};
+
+}  // namespace trellis::mqtt

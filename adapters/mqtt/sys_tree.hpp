@@ -1,0 +1,43 @@
+#pragma once
+// Publishes the broker's own figures under $SYS/broker/ every interval, as
+// Mosquitto names them, retained so a new subscriber sees them at once.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "adapters/mqtt/broker.hpp"
+
+namespace trellis::mqtt {
+
+class SysTree {
+ public:
+  SysTree(boost::asio::io_context& io, Broker& broker, std::chrono::seconds interval);
+  void start();  // no-op when the interval is 0
+  void stop();
+
+  // Publishes every topic once now (also used by tests through start()).
+  void publish_now();
+
+ private:
+  // Exponentially smoothed per-minute rates over 1, 5 and 15 minutes.
+  struct Load {
+    double m1 = 0, m5 = 0, m15 = 0;
+    uint64_t last = 0;
+    bool primed = false;
+  };
+  void tick();
+  void update_load(const std::string& name, uint64_t total, double seconds);
+  void put(const std::string& topic, const std::string& value);
+
+  Broker& broker_;
+  std::chrono::seconds interval_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_tick_;
+  std::map<std::string, Load> loads_;
+  int64_t clients_total_seen_ = 0;
+};
+
+}  // namespace trellis::mqtt

@@ -1,0 +1,51 @@
+#pragma once
+// The byte stream under an MQTT connection: plain TCP, TLS, WebSocket or
+// WebSocket over TLS. The connection speaks MQTT without knowing which; each
+// transport only moves bytes. All calls happen on the connection's strand.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace trellis::mqtt {
+
+using ErrorCode = boost::system::error_code;
+using IoHandler = std::function<void(ErrorCode, std::size_t)>;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // The TLS and/or WebSocket handshake; plain TCP completes at once.
+  virtual void handshake(std::function<void(ErrorCode)> done) = 0;
+  virtual void read_some(boost::asio::mutable_buffer into, IoHandler done) = 0;
+  // Writes every buffer (one WebSocket message for WebSocket transports).
+  virtual void write(const std::vector<boost::asio::const_buffer>& buffers, IoHandler done) = 0;
+  // Closes at once; pending operations complete with an error.
+  virtual void close() = 0;
+
+  virtual std::string remote() const = 0;  // "ip:port"
+  virtual const char* kind() const = 0;    // "tcp", "tls", "ws", "wss"
+};
+
+struct WebSocketOptions {
+  std::string path = "/mqtt";
+  std::size_t max_message_size = 1 << 20;
+};
+
+using Strand = boost::asio::any_io_executor;
+
+std::unique_ptr<Transport> make_tcp_transport(boost::asio::ip::tcp::socket socket);
+std::unique_ptr<Transport> make_tls_transport(boost::asio::ip::tcp::socket socket,
+                                              boost::asio::ssl::context& tls);
+std::unique_ptr<Transport> make_ws_transport(boost::asio::ip::tcp::socket socket,
+                                             const WebSocketOptions& options);
+std::unique_ptr<Transport> make_wss_transport(boost::asio::ip::tcp::socket socket,
+                                              boost::asio::ssl::context& tls,
+                                              const WebSocketOptions& options);
+
+}  // namespace trellis::mqtt
