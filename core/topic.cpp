@@ -9,8 +9,9 @@ bool is_valid_utf8(std::string_view s) {
   const auto* end = p + s.size();
   while (p < end) {
     unsigned char c = *p;
-    if (c == 0) return false;
     if (c < 0x80) {
+      // Topics are mostly ASCII: run through it without the multi-byte logic.
+      if (c == 0) return false;
       ++p;
       continue;
     }

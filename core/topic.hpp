@@ -35,8 +35,12 @@ bool covers(std::string_view pattern, std::string_view filter);
 std::vector<std::string_view> split_levels(std::string_view topic);
 
 inline bool is_system(std::string_view name) { return !name.empty() && name.front() == '$'; }
+// On the PUBLISH hot path: one pass, no per-character memchr as find_first_of does.
 inline bool has_wildcard(std::string_view s) {
-  return s.find_first_of("+#") != std::string_view::npos;
+  for (char c : s) {
+    if (c == '+' || c == '#') return true;
+  }
+  return false;
 }
 
 }  // namespace trellis::topic

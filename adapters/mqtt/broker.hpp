@@ -15,6 +15,7 @@
 #include "adapters/mqtt/transport.hpp"
 #include "core/auth.hpp"
 #include "core/bus.hpp"
+#include "core/clients.hpp"
 #include "core/metrics.hpp"
 
 namespace trellis::mqtt {
@@ -56,19 +57,7 @@ struct BrokerCounters {
   Gauge& connected_for(const char* kind);
 };
 
-struct ClientInfo {
-  std::string client_id;
-  std::string protocol;  // "mqtt"
-  std::string transport;  // tcp, tls, ws, wss
-  std::string remote;
-  std::string username;
-  bool clean_session = true;
-  uint16_t keepalive = 0;
-  int64_t connected_at_ms = 0;
-  std::size_t subscriptions = 0;
-  std::size_t queued = 0;
-  std::size_t inflight = 0;
-};
+using trellis::ClientInfo;
 
 // Told of clients coming and going (presence, registry).
 struct ClientEvents {
@@ -76,7 +65,7 @@ struct ClientEvents {
   std::function<void(const ClientInfo&, const Principal&)> disconnected;
 };
 
-class Broker {
+class Broker final : public ClientSource {
  public:
   Broker(Bus& bus, Metrics& metrics, BrokerOptions options, Authenticator* auth = nullptr);
   ~Broker();
@@ -90,9 +79,9 @@ class Broker {
   // Closes every connection (wills of abruptly closed clients still go out).
   void stop();
 
-  std::vector<ClientInfo> clients() const;
+  std::vector<ClientInfo> clients() const override;
   // Closes a client's connection as if it had vanished. False if not connected.
-  bool disconnect(const std::string& client_id);
+  bool disconnect(const std::string& client_id) override;
 
   void set_events(ClientEvents events) { events_ = std::move(events); }
 

@@ -1,0 +1,33 @@
+#pragma once
+// Connected clients of every protocol, as the REST API lists them. Each adapter
+// that holds connections is a ClientSource; the app hands them all to webapi.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trellis {
+
+struct ClientInfo {
+  std::string client_id;
+  std::string protocol;   // "mqtt", "mqttsn", "lwm2m"
+  std::string transport;  // tcp, tls, ws, wss, udp, dtls
+  std::string remote;     // "ip:port"
+  std::string username;
+  bool clean_session = true;
+  uint16_t keepalive = 0;  // seconds (LwM2M: lifetime)
+  int64_t connected_at_ms = 0;
+  std::size_t subscriptions = 0;
+  std::size_t queued = 0;
+  std::size_t inflight = 0;
+  std::string state;  // protocol-specific, e.g. "active", "asleep", "registered"
+};
+
+class ClientSource {
+ public:
+  virtual ~ClientSource() = default;
+  virtual std::vector<ClientInfo> clients() const = 0;
+  // Ends a client's connection as if it had vanished; false if it is not connected.
+  virtual bool disconnect(const std::string& client_id) = 0;
+};
+
+}  // namespace trellis

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds Trellis and runs the whole test suite (unit, fuzz-corpus replay and
+# integration tests). `--sanitize` does the same in a separate build with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+build=build
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [[ ${1:-} == --sanitize ]]; then
+  build=build-asan
+  cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DTRELLIS_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g")
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+
+"$root/scripts/setup.sh"
+jobs=$(nproc)
+cmake -S . -B "$build" -G Ninja "${cmake_args[@]}" >/dev/null
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
