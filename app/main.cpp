@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   using namespace trellis;
   auto cmd = config::parse_command_line(argc, argv);
   if (!cmd) {
-    std::cerr << "trellis: " << cmd.error().message << "\n(see trellis --help)\n";
+    std::cerr << "trellis: " << cmd.error().message << "\n";
     return 2;
   }
   if (cmd->help) {
