@@ -6,7 +6,9 @@
 namespace trellis::mqtt {
 
 namespace {
-Counter& c(Metrics& m, const char* name, const char* help) { return m.counter(name, help); }
+Counter& c(Metrics& m, const char* name, const char* help) {
+  return m.counter(name, help);
+}
 Gauge& g(Metrics& m, const char* name, const char* help, const std::string& labels = "") {
   return m.gauge(name, help, labels);
 }
@@ -19,6 +21,10 @@ BrokerCounters::BrokerCounters(Metrics& m)
       messages_sent(c(m, "trellis_mqtt_packets_sent_total", "MQTT packets sent")),
       publish_received(c(m, "trellis_mqtt_publish_received_total", "PUBLISH packets received")),
       publish_sent(c(m, "trellis_mqtt_publish_sent_total", "PUBLISH packets sent")),
+      publish_bytes_received(
+          c(m, "trellis_mqtt_publish_bytes_received_total", "PUBLISH payload bytes received")),
+      publish_bytes_sent(
+          c(m, "trellis_mqtt_publish_bytes_sent_total", "PUBLISH payload bytes sent")),
       publish_dropped(c(m, "trellis_mqtt_publish_dropped_total",
                         "messages dropped for a full session queue or an absent QoS 0 client")),
       publish_denied(c(m, "trellis_mqtt_publish_denied_total",
@@ -110,8 +116,7 @@ Broker::Opened Broker::open_session(const std::string& client_id, bool clean,
     } else {
       discarded = std::move(entry.session);
       opened.session = std::make_shared<Session>(
-          client_id, clean,
-          SessionLimits{options_.max_inflight, options_.max_queued_messages},
+          client_id, clean, SessionLimits{options_.max_inflight, options_.max_queued_messages},
           SessionCounters{&counters_.publish_dropped});
       entry.session = opened.session;
     }
@@ -129,8 +134,9 @@ Broker::Opened Broker::open_session(const std::string& client_id, bool clean,
   return opened;
 }
 
-void Broker::close_session(const std::shared_ptr<Session>& session, const Connection* conn) {
+bool Broker::close_session(const std::shared_ptr<Session>& session, const Connection* conn) {
   bool drop = false;
+  bool taken_over = false;
   {
     std::lock_guard lock(mu_);
     counters_.clients_connected.sub();
@@ -144,13 +150,16 @@ void Broker::close_session(const std::shared_ptr<Session>& session, const Connec
         sessions_.erase(it);
         drop = true;
       }
-    } else if (it == sessions_.end() || it->second.session != session) {
-      drop = true;  // replaced by a clean session: this one is gone
+    } else {
+      taken_over = it != sessions_.end() && !it->second.connection.expired();
+      // Replaced by a clean session: this one is gone.
+      if (it == sessions_.end() || it->second.session != session) drop = true;
     }
     counters_.sessions.set(static_cast<int64_t>(sessions_.size()));
   }
   session->detach(conn);
   if (drop) bus_.unsubscribe_all(session.get());
+  return taken_over;
 }
 
 std::vector<ClientInfo> Broker::clients() const {
@@ -183,6 +192,20 @@ bool Broker::disconnect(const std::string& client_id) {
 std::size_t Broker::session_count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+std::size_t Broker::inflight_count() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [_, e] : sessions_) n += e.session ? e.session->inflight() : 0;
+  return n;
+}
+
+std::size_t Broker::queued_count() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [_, e] : sessions_) n += e.session ? e.session->queued() : 0;
+  return n;
 }
 
 std::size_t Broker::connection_count() const {

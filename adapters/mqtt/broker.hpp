@@ -41,6 +41,8 @@ struct BrokerCounters {
   Counter& messages_sent;
   Counter& publish_received;
   Counter& publish_sent;
+  Counter& publish_bytes_received;  // PUBLISH payload bytes
+  Counter& publish_bytes_sent;
   Counter& publish_dropped;
   Counter& publish_denied;
   Counter& connections_total;
@@ -89,6 +91,10 @@ class Broker final : public ClientSource {
   Bus& bus() { return bus_; }
   BrokerCounters& counters() { return counters_; }
   std::size_t session_count() const;
+  // Outbound QoS 1/2 messages awaiting acknowledgement, over every session.
+  std::size_t inflight_count() const;
+  // Messages waiting in session queues, over every session.
+  std::size_t queued_count() const;
   std::size_t connection_count() const;
 
   // --- used by Connection ---
@@ -99,7 +105,8 @@ class Broker final : public ClientSource {
   };
   Opened open_session(const std::string& client_id, bool clean,
                       const std::shared_ptr<Connection>& conn);
-  void close_session(const std::shared_ptr<Session>& session, const Connection* conn);
+  // True when the client id has been taken over by another connection.
+  bool close_session(const std::shared_ptr<Session>& session, const Connection* conn);
   void connection_closed(const Connection* conn);
   const ClientEvents& events() const { return events_; }
 

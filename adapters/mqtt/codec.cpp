@@ -425,6 +425,14 @@ DecodeResult Decoder::next() {
   return r;
 }
 
+void Decoder::shrink_to(std::size_t keep) {
+  if (start_ != size_ || buf_.capacity() <= keep) return;
+  start_ = size_ = 0;
+  std::string fresh;
+  fresh.reserve(keep);
+  buf_.swap(fresh);
+}
+
 void Decoder::compact() {
   if (start_ == 0) return;
   std::memmove(buf_.data(), buf_.data() + start_, size_ - start_);

@@ -206,6 +206,10 @@ class Decoder {
 
   std::size_t buffered() const { return size_ - start_; }
 
+  // Gives back buffer memory beyond `keep` bytes while no bytes are buffered,
+  // so that an idle connection holds little.
+  void shrink_to(std::size_t keep);
+
  private:
   void compact();
 

@@ -14,10 +14,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t read_chunk = 4096;
+// Reads start small and double while they come back full, so an idle
+// connection holds a small buffer and a busy one reads in large gulps.
+constexpr std::size_t min_read = 512;
+constexpr std::size_t max_read = 64 * 1024;
 // Messages taken from the session per write: bounds the batch a slow reader
 // can pin in memory while keeping writes large.
 constexpr std::size_t pump_batch = 256;
+// How long a polite close waits for the peer's part of the closing handshake.
+constexpr auto polite_close_limit = std::chrono::seconds(2);
 
 std::string generated_client_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -34,7 +39,8 @@ Connection::Connection(Broker& broker, std::unique_ptr<Transport> transport, Str
       transport_(std::move(transport)),
       strand_(std::move(strand)),
       timer_(strand_),
-      decoder_(broker.options().max_packet_size) {}
+      decoder_(broker.options().max_packet_size),
+      read_size_(min_read) {}
 
 Connection::~Connection() = default;
 
@@ -42,17 +48,16 @@ void Connection::start() {
   last_rx_ = Clock::now();
   // A client that never completes its handshake and CONNECT is dropped.
   arm_timer(broker_.options().connect_timeout);
-  transport_->handshake(
-      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec) {
-        self->on_handshake(ec);
-      }));
+  transport_->handshake(asio::bind_executor(
+      strand_, [self = shared_from_this()](ErrorCode ec) { self->on_handshake(ec); }));
 }
 
 void Connection::on_handshake(ErrorCode ec) {
   if (closed_) return;
   if (ec) {
     TLOG(debug, "mqtt") << "handshake failed" << log::kv("remote", transport_->remote())
-                        << log::kv("transport", transport_->kind()) << log::kv("error", ec.message());
+                        << log::kv("transport", transport_->kind())
+                        << log::kv("error", ec.message());
     close("handshake failed", false);
     return;
   }
@@ -61,17 +66,17 @@ void Connection::on_handshake(ErrorCode ec) {
 
 void Connection::kick(std::string reason) {
   asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
-    self->close(reason.c_str(), true);
+    self->close(reason.c_str(), true, true);
   });
 }
 
 void Connection::do_read() {
-  char* into = decoder_.prepare(read_chunk);
-  transport_->read_some(asio::buffer(into, read_chunk),
-                        asio::bind_executor(strand_, [self = shared_from_this()](
-                                                         ErrorCode ec, std::size_t n) {
-                          self->on_read(ec, n);
-                        }));
+  char* into = decoder_.prepare(read_size_);
+  transport_->read_some(
+      asio::buffer(into, read_size_),
+      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
+        self->on_read(ec, n);
+      }));
 }
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
@@ -96,6 +101,12 @@ void Connection::on_read(ErrorCode ec, std::size_t n) {
     }
     broker_.counters().messages_received.add();
     if (!handle(r.packet)) return;
+  }
+  if (n == read_size_ && read_size_ < max_read) {
+    read_size_ *= 2;
+  } else if (n < read_size_ / 4 && read_size_ > min_read) {
+    read_size_ /= 2;
+    decoder_.shrink_to(read_size_);
   }
   do_read();
 }
@@ -144,7 +155,7 @@ bool Connection::handle(Packet& packet) {
       send(Pingresp{});
       break;
     case PacketType::disconnect:
-      close("client sent DISCONNECT", false);
+      close("client sent DISCONNECT", false, true);
       return false;
     default:
       // CONNACK, SUBACK, UNSUBACK, PINGRESP go only from server to client.
@@ -176,6 +187,8 @@ bool Connection::on_connect(Connect& c) {
     if (!c.clean_session) {
       return refuse(connack_code::identifier_rejected, "empty client id with clean session 0");
     }
+    // MQTT 3.1 requires 1 to 23 characters; only 3.1.1 lets the server assign one.
+    if (v31) return refuse(connack_code::identifier_rejected, "empty client id in MQTT 3.1");
     c.client_id = generated_client_id();
   }
 
@@ -208,7 +221,8 @@ bool Connection::on_connect(Connect& c) {
 
   auto opened = broker_.open_session(client_id_, clean_session_, shared_from_this());
   session_ = opened.session;
-  send(Connack{opened.present, connack_code::accepted});
+  // MQTT 3.1 has no session present flag: that CONNACK byte is reserved there.
+  send(Connack{opened.present && v311, connack_code::accepted});
   std::weak_ptr<Connection> weak = shared_from_this();
   auto resend = session_->attach(
       this,
@@ -236,6 +250,7 @@ bool Connection::on_connect(Connect& c) {
 void Connection::on_publish(Publish& p) {
   auto& counters = broker_.counters();
   counters.publish_received.add();
+  counters.publish_bytes_received.add(p.payload.size());
   bool allowed = !topic::is_system(p.topic) && principal_.may_publish(p.topic, client_id_);
   bool fresh = true;
   if (p.qos == 2) fresh = session_->begin_inbound_qos2(p.packet_id);
@@ -304,6 +319,7 @@ void Connection::send_outgoing(const std::vector<Outgoing>& items) {
                                            o.msg->body().size()));
       queued_.append_payload(o.msg->payload);
       counters.publish_sent.add();
+      counters.publish_bytes_sent.add(o.msg->body().size());
     }
   }
   counters.messages_sent.add(items.size());
@@ -314,7 +330,7 @@ void Connection::pump() {
   // While a write is on the wire, leave messages queued in the session: that
   // queue is bounded, so a slow reader costs a bounded amount of memory.
   if (writing_) return;
-  send_outgoing(session_->take_sendable(pump_batch));
+  send_outgoing(session_->take_sendable(this, pump_batch));
   start_write();
 }
 
@@ -323,9 +339,8 @@ void Connection::start_write() {
   writing_ = true;
   writing_batch_.swap(queued_);
   writing_batch_.buffers(write_buffers_);
-  transport_->write(write_buffers_,
-                    asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     ErrorCode ec, std::size_t n) {
+  transport_->write(write_buffers_, asio::bind_executor(strand_, [self = shared_from_this()](
+                                                                     ErrorCode ec, std::size_t n) {
                       self->on_write(ec, n);
                     }));
 }
@@ -340,7 +355,7 @@ void Connection::on_write(ErrorCode ec, std::size_t n) {
   }
   if (closed_) return;
   if (close_after_write_) {
-    close("connect refused", false);
+    close("connect refused", false, true);
     return;
   }
   pump();
@@ -374,11 +389,21 @@ void Connection::on_timer(ErrorCode ec) {
   arm_timer(limit - idle);
 }
 
-void Connection::close(const char* reason, bool publish_will) {
+void Connection::close(const char* reason, bool publish_will, bool politely) {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
-  transport_->close();
+  if (politely) {
+    auto self = shared_from_this();
+    timer_.expires_after(polite_close_limit);
+    timer_.async_wait(asio::bind_executor(strand_, [self](ErrorCode ec) {
+      if (!ec) self->transport_->close();
+    }));
+    // Plain TCP and TLS finish at once, which cancels the timer just armed.
+    transport_->close_politely(asio::bind_executor(strand_, [self] { self->timer_.cancel(); }));
+  } else {
+    transport_->close();
+  }
   broker_.counters().connected_for(transport_->kind()).sub();
   if (connected_) {
     connected_ = false;
@@ -391,8 +416,9 @@ void Connection::close(const char* reason, bool publish_will) {
     TLOG(debug, "mqtt") << "client disconnected" << log::kv("client", client_id_)
                         << log::kv("reason", reason);
     auto i = info();
-    broker_.close_session(session_, this);
-    if (broker_.events().disconnected) broker_.events().disconnected(i, principal_);
+    bool taken_over = broker_.close_session(session_, this);
+    // After a takeover the client is still connected, through the new connection.
+    if (!taken_over && broker_.events().disconnected) broker_.events().disconnected(i, principal_);
   }
   broker_.connection_closed(this);
 }

@@ -50,14 +50,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_timer(std::chrono::steady_clock::duration after);
   void on_timer(ErrorCode ec);
 
-  // Ends the connection once: publishes the will unless the client sent DISCONNECT.
-  void close(const char* reason, bool publish_will);
+  // Ends the connection once: publishes the will unless the client sent
+  // DISCONNECT. `politely` uses the transport's closing handshake (bounded
+  // in time) where the stream is still healthy.
+  void close(const char* reason, bool publish_will, bool politely = false);
 
   Broker& broker_;
   std::unique_ptr<Transport> transport_;
   Strand strand_;
   boost::asio::steady_timer timer_;
   Decoder decoder_;
+  std::size_t read_size_;  // bytes asked of the next read
 
   bool connected_ = false;  // CONNECT accepted
   bool closed_ = false;
@@ -73,7 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<Session> session_;
   std::chrono::steady_clock::time_point last_rx_;
 
-  WriteBatch queued_;   // being filled
+  WriteBatch queued_;         // being filled
   WriteBatch writing_batch_;  // on the wire
   std::vector<boost::asio::const_buffer> write_buffers_;
 };

@@ -14,11 +14,15 @@ Result<std::shared_ptr<asio::ssl::context>> make_server_tls_context(const TlsOpt
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                    asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  // Idle TLS connections give their record buffers back to OpenSSL.
+  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   ErrorCode ec;
   ctx->use_certificate_chain_file(o.cert, ec);
-  if (ec) return make_error("tls_cert", "mqtt.tls.cert: cannot load '" + o.cert + "': " + ec.message());
+  if (ec)
+    return make_error("tls_cert", "mqtt.tls.cert: cannot load '" + o.cert + "': " + ec.message());
   ctx->use_private_key_file(o.key, asio::ssl::context::pem, ec);
-  if (ec) return make_error("tls_key", "mqtt.tls.key: cannot load '" + o.key + "': " + ec.message());
+  if (ec)
+    return make_error("tls_key", "mqtt.tls.key: cannot load '" + o.key + "': " + ec.message());
   if (!o.ca.empty()) {
     ctx->load_verify_file(o.ca, ec);
     if (ec) return make_error("tls_ca", "mqtt.tls.ca: cannot load '" + o.ca + "': " + ec.message());
@@ -35,8 +39,12 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
  public:
   using Factory = std::function<std::unique_ptr<Transport>(tcp::socket)>;
   Acceptor(asio::io_context& io, Broker& broker, std::string kind, Factory factory)
-      : io_(io), broker_(broker), kind_(std::move(kind)), factory_(std::move(factory)),
-        acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()) {}
+      : io_(io),
+        broker_(broker),
+        kind_(std::move(kind)),
+        factory_(std::move(factory)),
+        acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()) {}
 
   Status open(const std::string& bind, uint16_t port) {
     ErrorCode ec;
@@ -70,10 +78,10 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
 
  private:
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
-                                                         ErrorCode ec, tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](ErrorCode ec, tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
   }
 
   void on_accept(ErrorCode ec, tcp::socket socket) {
@@ -105,7 +113,9 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
 Listeners::Listeners(asio::io_context& io, Broker& broker, ListenerOptions options)
     : io_(io), broker_(broker), options_(std::move(options)) {}
 
-Listeners::~Listeners() { stop(); }
+Listeners::~Listeners() {
+  stop();
+}
 
 Status Listeners::start() {
   if (options_.tls.enabled() && (options_.tls_port || options_.wss_port)) {
@@ -113,7 +123,7 @@ Status Listeners::start() {
     if (!ctx) return ctx.error();
     tls_ = *ctx;
   }
-  WebSocketOptions ws{options_.ws_path, broker_.options().max_packet_size};
+  WebSocketOptions ws{options_.ws_path};
   auto tls = tls_;
   std::vector<std::tuple<std::string, uint16_t, Acceptor::Factory>> wanted;
   if (options_.tcp_port) {

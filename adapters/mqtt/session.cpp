@@ -4,13 +4,16 @@
 
 namespace trellis::mqtt {
 
-Session::Session(std::string client_id, bool clean, SessionLimits limits,
-                 SessionCounters counters)
+Session::Session(std::string client_id, bool clean, SessionLimits limits, SessionCounters counters)
     : client_id_(std::move(client_id)), clean_(clean), limits_(limits), counters_(counters) {}
 
-void Session::deliver(const MessagePtr& msg, uint8_t qos) { enqueue(msg, qos, false); }
+void Session::deliver(const MessagePtr& msg, uint8_t qos) {
+  enqueue(msg, qos, false);
+}
 
-void Session::deliver_retained(const MessagePtr& msg, uint8_t qos) { enqueue(msg, qos, true); }
+void Session::deliver_retained(const MessagePtr& msg, uint8_t qos) {
+  enqueue(msg, qos, true);
+}
 
 void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
   std::function<void()> wake;
@@ -18,8 +21,14 @@ void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
     std::lock_guard lock(mu_);
     if (!principal_.may_receive(msg->topic, client_id_)) return;
     // QoS 0 is not kept for a client that is away (as Mosquitto does by default);
-    // any message past the queue bound is dropped and counted.
-    if ((!wake_ && qos == 0) || queue_.size() >= limits_.max_queued) {
+    // any message past the queue bound is dropped and counted. A connected
+    // client's free inflight slots are room too: those messages leave the
+    // queue as soon as the connection pumps.
+    std::size_t bound = limits_.max_queued;
+    if (wake_ && inflight_.size() < limits_.max_inflight) {
+      bound += limits_.max_inflight - inflight_.size();
+    }
+    if ((!wake_ && qos == 0) || queue_.size() >= bound) {
       if (counters_.dropped) counters_.dropped->add();
       return;
     }
@@ -33,7 +42,7 @@ void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
 }
 
 std::vector<Outgoing> Session::attach(const void* owner, std::function<void()> wake,
-                                     Principal principal) {
+                                      Principal principal) {
   std::lock_guard lock(mu_);
   owner_ = owner;
   wake_ = std::move(wake);
@@ -71,17 +80,17 @@ uint16_t Session::next_packet_id() {
   }
 }
 
-std::vector<Outgoing> Session::take_sendable(std::size_t limit) {
+std::vector<Outgoing> Session::take_sendable(const void* owner, std::size_t limit) {
   std::lock_guard lock(mu_);
-  wake_pending_ = false;
   std::vector<Outgoing> out;
+  if (owner != owner_) return out;
+  wake_pending_ = false;
   while (!queue_.empty() && out.size() < limit) {
     Outgoing& next = queue_.front();
     if (next.qos > 0) {
       if (inflight_.size() >= limits_.max_inflight) break;
       next.packet_id = next_packet_id();
-      inflight_.push_back(
-          InFlight{next, next.qos == 1 ? Stage::wait_puback : Stage::wait_pubrec});
+      inflight_.push_back(InFlight{next, next.qos == 1 ? Stage::wait_puback : Stage::wait_pubrec});
     }
     out.push_back(std::move(next));
     queue_.pop_front();

@@ -23,14 +23,16 @@ namespace trellis::mqtt {
 
 struct SessionLimits {
   uint16_t max_inflight = 32;
+  // Messages waiting beyond the inflight window. While the client is away
+  // this is the whole queue; while it is connected, free window slots add to it.
   std::size_t max_queued = 1000;
 };
 
 // One PUBLISH (or PUBREL) the connection should write.
 struct Outgoing {
-  MessagePtr msg;          // null for a PUBREL resend
+  MessagePtr msg;  // null for a PUBREL resend
   uint8_t qos = 0;
-  bool retain = false;     // set only for retained messages sent on subscribe
+  bool retain = false;  // set only for retained messages sent on subscribe
   bool dup = false;
   uint16_t packet_id = 0;
 };
@@ -44,6 +46,8 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
  public:
   // `wake` is posted to the attached connection when there is work to send.
   Session(std::string client_id, bool clean, SessionLimits limits, SessionCounters counters);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   const std::string& client_id() const { return client_id_; }
   bool clean() const { return clean_; }
@@ -63,8 +67,10 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   void detach(const void* owner);
 
   // Moves queued messages into flight as the window allows and returns them
-  // for writing; assigns packet ids. At most `limit` messages.
-  std::vector<Outgoing> take_sendable(std::size_t limit);
+  // for writing; assigns packet ids. At most `limit` messages. Nothing for a
+  // connection that is no longer attached (taken over): what it took would
+  // be in flight on a dead socket and missed by the new connection's resend.
+  std::vector<Outgoing> take_sendable(const void* owner, std::size_t limit);
   bool has_sendable() const;
 
   // Outbound acknowledgements; false for an unknown packet id.

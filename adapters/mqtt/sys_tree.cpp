@@ -10,8 +10,19 @@ namespace trellis::mqtt {
 namespace asio = boost::asio;
 
 SysTree::SysTree(asio::io_context& io, Broker& broker, std::chrono::seconds interval)
-    : broker_(broker), interval_(interval), timer_(asio::make_strand(io)),
-      started_(std::chrono::steady_clock::now()), last_tick_(started_) {}
+    : broker_(broker),
+      interval_(interval),
+      timer_(asio::make_strand(io)),
+      started_(std::chrono::steady_clock::now()),
+      last_tick_(started_) {
+  // Mosquitto gives its build time here; the start time tells a user more.
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  started_at_ = buf;
+}
 
 void SysTree::start() {
   if (interval_.count() == 0) return;
@@ -82,9 +93,21 @@ void SysTree::publish_now() {
   put("publish/messages/received", u(c.publish_received.value()));
   put("publish/messages/sent", u(c.publish_sent.value()));
   put("publish/messages/dropped", u(c.publish_dropped.value()));
-  put("retained messages/count", u(broker_.bus().retained_count()));
-  put("messages/stored", u(broker_.bus().retained_count()));
-  put("store/messages/count", u(broker_.bus().retained_count()));
+  put("publish/bytes/received", u(c.publish_bytes_received.value()));
+  put("publish/bytes/sent", u(c.publish_bytes_sent.value()));
+
+  auto inflight = broker_.inflight_count();
+  c.inflight.set(static_cast<int64_t>(inflight));
+  put("messages/inflight", u(inflight));
+  // Stored: retained messages plus those waiting in sessions, as Mosquitto counts.
+  auto retained = broker_.bus().retained_count();
+  auto stored = retained + broker_.queued_count() + inflight;
+  put("retained messages/count", u(retained));
+  put("messages/stored", u(stored));
+  put("store/messages/count", u(stored));
+  std::size_t retained_bytes = 0;
+  for (const auto& m : broker_.bus().retained("#")) retained_bytes += m->body().size();
+  put("store/messages/bytes", u(retained_bytes));
   put("subscriptions/count", u(broker_.bus().subscription_count()));
 
   update_load("messages/received", c.messages_received.value(), seconds);
@@ -101,6 +124,7 @@ void SysTree::publish_now() {
   put("uptime", u(up) + " seconds");
   put("time", u(std::time(nullptr)));
   put("version", std::string("trellis version ") + TRELLIS_VERSION);
+  put("timestamp", started_at_);
 }
 
 }  // namespace trellis::mqtt

@@ -35,9 +35,9 @@ class SysTree {
   std::chrono::seconds interval_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point started_;
+  std::string started_at_;  // UTC, ISO 8601
   std::chrono::steady_clock::time_point last_tick_;
   std::map<std::string, Load> loads_;
-  int64_t clients_total_seen_ = 0;
 };
 
 }  // namespace trellis::mqtt

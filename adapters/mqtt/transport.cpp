@@ -26,8 +26,12 @@ std::string endpoint_text(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-tcp::socket& lowest(tcp::socket& s) { return s; }
-tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+tcp::socket& lowest(tcp::socket& s) {
+  return s;
+}
+tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) {
+  return s.next_layer();
+}
 
 class TcpTransport final : public Transport {
  public:
@@ -92,7 +96,8 @@ std::optional<std::string> choose_subprotocol(std::string_view offered) {
   std::size_t pos = 0;
   while (pos <= offered.size()) {
     std::size_t comma = offered.find(',', pos);
-    std::string_view item = offered.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+    std::string_view item =
+        offered.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item == "mqtt" || item == "mqttv3.1") return std::string(item);
@@ -108,23 +113,27 @@ class WebSocketTransport final : public Transport {
   template <typename... Args>
   WebSocketTransport(const WebSocketOptions& options, const char* kind, std::string remote,
                      Args&&... args)
-      : options_(options), kind_(kind), remote_(std::move(remote)),
+      : options_(options),
+        kind_(kind),
+        remote_(std::move(remote)),
         ws_(std::forward<Args>(args)...) {
     ErrorCode ec;
     lowest(ws_.next_layer()).set_option(tcp::no_delay(true), ec);
     ws_.binary(true);
     ws_.auto_fragment(false);
-    // An MQTT packet may span frames; a message holds at most one packet plus slack.
-    ws_.read_message_max(options_.max_message_size + 16);
+    // Messages are read piecewise into the MQTT decoder, which bounds every
+    // packet by mqtt.max_packet_size; a message may carry several packets, so
+    // its own size is not limited (0 = no limit).
+    ws_.read_message_max(0);
   }
 
   void handshake(std::function<void(ErrorCode)> done) override {
     if constexpr (std::is_same_v<Next, asio::ssl::stream<tcp::socket>>) {
-      ws_.next_layer().async_handshake(
-          asio::ssl::stream_base::server, [this, done = std::move(done)](ErrorCode ec) mutable {
-            if (ec) return done(ec);
-            read_upgrade(std::move(done));
-          });
+      ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
+                                       [this, done = std::move(done)](ErrorCode ec) mutable {
+                                         if (ec) return done(ec);
+                                         read_upgrade(std::move(done));
+                                       });
     } else {
       read_upgrade(std::move(done));
     }
@@ -139,6 +148,17 @@ class WebSocketTransport final : public Transport {
   void close() override {
     ErrorCode ec;
     lowest(ws_.next_layer()).close(ec);
+  }
+  void close_politely(std::function<void()> done) override {
+    if (!ws_.is_open()) {
+      close();
+      return done();
+    }
+    // Waits for the peer's close frame; a write still in flight goes first.
+    ws_.async_close(websocket::close_code::normal, [this, done = std::move(done)](ErrorCode) {
+      close();
+      done();
+    });
   }
   std::string remote() const override { return remote_; }
   const char* kind() const override { return kind_; }
@@ -160,9 +180,9 @@ class WebSocketTransport final : public Transport {
     auto offered = req[http::field::sec_websocket_protocol];
     auto proto = choose_subprotocol(std::string_view(offered.data(), offered.size()));
     if (!websocket::is_upgrade(req) || target != options_.path || !proto) {
-      reject(req, !websocket::is_upgrade(req) || target != options_.path
-                      ? http::status::not_found
-                      : http::status::bad_request,
+      reject(req,
+             !websocket::is_upgrade(req) || target != options_.path ? http::status::not_found
+                                                                    : http::status::bad_request,
              std::move(done));
       return;
     }
@@ -183,9 +203,10 @@ class WebSocketTransport final : public Transport {
                       : std::string("supported subprotocols: mqtt, mqttv3.1\n");
     res->keep_alive(false);
     res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res, [res, done = std::move(done)](ErrorCode, std::size_t) {
-      done(websocket::error::no_connection_upgrade);
-    });
+    http::async_write(ws_.next_layer(), *res,
+                      [res, done = std::move(done)](ErrorCode, std::size_t) {
+                        done(websocket::error::no_connection_upgrade);
+                      });
   }
 
   WebSocketOptions options_;

@@ -27,6 +27,13 @@ class Transport {
   virtual void write(const std::vector<boost::asio::const_buffer>& buffers, IoHandler done) = 0;
   // Closes at once; pending operations complete with an error.
   virtual void close() = 0;
+  // Ends the stream with its closing handshake where it has one (a WebSocket
+  // close frame, so browsers see a clean close), then closes; `done` runs
+  // when that is over. The caller bounds the wait by calling close().
+  virtual void close_politely(std::function<void()> done) {
+    close();
+    done();
+  }
 
   virtual std::string remote() const = 0;  // "ip:port"
   virtual const char* kind() const = 0;    // "tcp", "tls", "ws", "wss"
@@ -34,7 +41,6 @@ class Transport {
 
 struct WebSocketOptions {
   std::string path = "/mqtt";
-  std::size_t max_message_size = 1 << 20;
 };
 
 using Strand = boost::asio::any_io_executor;

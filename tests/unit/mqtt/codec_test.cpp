@@ -954,6 +954,20 @@ TEST(MqttCodecStream, DecoderPrepareCommit) {
   EXPECT_TRUE(d.next().is_incomplete());
 }
 
+TEST(MqttCodecStream, DecoderShrinkKeepsBufferedBytes) {
+  Decoder d(kMax);
+  d.feed(publish_qos0.substr(0, 5));
+  d.shrink_to(0);  // a partial packet is buffered: nothing is given back
+  d.feed(publish_qos0.substr(5));
+  DecodeResult r = d.next();
+  ASSERT_TRUE(r.is_packet());
+  EXPECT_EQ(std::get<Publish>(r.packet).payload, "hey!");
+  d.shrink_to(0);  // empty now: the buffer goes, and the decoder still works
+  EXPECT_EQ(d.buffered(), 0u);
+  d.feed(publish_qos0);
+  ASSERT_TRUE(d.next().is_packet());
+}
+
 TEST(MqttCodecStream, DecoderReportsErrors) {
   Decoder d(10);
   d.feed(wire({0x30, 0x7F}));
