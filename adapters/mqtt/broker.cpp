@@ -214,3 +214,53 @@ std::size_t Broker::connection_count() const {
 }
 
 }  // namespace trellis::mqtt
+
+namespace trellis::mqtt {
+
+std::vector<Broker::SessionSnapshot> Broker::snapshot_sessions() const {
+  std::vector<std::shared_ptr<Session>> persistent;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : sessions_) {
+      if (e.session && !e.session->clean()) persistent.push_back(e.session);
+    }
+  }
+  std::vector<SessionSnapshot> out;
+  out.reserve(persistent.size());
+  for (const auto& s : persistent) {
+    SessionSnapshot snap{s->client_id(), s->subscriptions(), {}};
+    for (const auto& o : s->snapshot_queue()) {
+      if (o.qos == 0) continue;
+      // Keep the delivery QoS with the message: it is what the client was promised.
+      auto m = std::make_shared<Message>(*o.msg);
+      m->qos = o.qos;
+      m->retain = o.retain;
+      snap.queued.push_back(std::move(m));
+    }
+    out.push_back(std::move(snap));
+  }
+  return out;
+}
+
+void Broker::restore_session(const SessionSnapshot& snapshot) {
+  auto session = std::make_shared<Session>(
+      snapshot.client_id, false,
+      SessionLimits{options_.max_inflight, options_.max_queued_messages},
+      SessionCounters{&counters_.publish_dropped});
+  for (const auto& [filter, qos] : snapshot.subscriptions) {
+    bus_.subscribe(session, filter, qos);
+    session->set_subscription(filter, qos);
+  }
+  for (const auto& m : snapshot.queued) {
+    if (m->retain) {
+      session->deliver_retained(m, m->qos);
+    } else {
+      session->deliver(m, m->qos);
+    }
+  }
+  std::lock_guard lock(mu_);
+  sessions_[snapshot.client_id].session = std::move(session);
+  counters_.sessions.set(static_cast<int64_t>(sessions_.size()));
+}
+
+}  // namespace trellis::mqtt

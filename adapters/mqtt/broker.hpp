@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -86,6 +87,17 @@ class Broker final : public ClientSource {
   bool disconnect(const std::string& client_id) override;
 
   void set_events(ClientEvents events) { events_ = std::move(events); }
+
+  // Persistent sessions (clean session 0) as they stand: subscriptions and the
+  // QoS 1/2 messages not yet acknowledged, in order. Saved at shutdown.
+  struct SessionSnapshot {
+    std::string client_id;
+    std::map<std::string, uint8_t> subscriptions;
+    std::vector<MessagePtr> queued;  // qos of each message is the delivery QoS
+  };
+  std::vector<SessionSnapshot> snapshot_sessions() const;
+  // Recreates a persistent session at start-up, before listeners open.
+  void restore_session(const SessionSnapshot& snapshot);
 
   const BrokerOptions& options() const { return options_; }
   Bus& bus() { return bus_; }

@@ -1,0 +1,62 @@
+#pragma once
+// The device registry table: CRUD with credentials, lookups by credential, and
+// presence. Thread-safe; reads use the read pool, writes the database's writer.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "db/device.hpp"
+
+namespace trellis::db {
+
+class Database;
+class TelemetryStore;
+
+class DeviceStore {
+ public:
+  DeviceStore(Database& db, TelemetryStore& telemetry);
+
+  // Errors: invalid_argument, conflict (id, MQTT username, LwM2M endpoint or
+  // PSK identity already taken; usernames are shared with applications).
+  Result<Device> create(const NewDevice& d);
+  Result<Device> get(std::string_view id) const;
+  // Sorted by id; `cursor` is the next_cursor of the previous page, or empty.
+  Result<DevicePage> list(std::size_t limit, std::string_view cursor = {}) const;
+  Result<Device> patch(std::string_view id, const DevicePatch& p);
+  // Also deletes the device's telemetry and commands.
+  Status remove(std::string_view id);
+
+  // not_found when no device has it.
+  Result<Device> find_by_username(std::string_view username) const;
+  Result<Device> find_by_endpoint(std::string_view endpoint) const;
+  Result<Device> find_by_psk_identity(std::string_view identity) const;
+
+  // What authentication needs; secrets included, so these stay inside db.
+  struct Login {
+    std::string device_id;
+    std::optional<std::string> password_hash;
+    std::optional<std::string> lwm2m_endpoint;
+  };
+  Result<std::optional<Login>> login_for_username(std::string_view username) const;
+  struct PskEntry {
+    std::string key;  // raw bytes
+    std::string device_id;
+  };
+  Result<std::optional<PskEntry>> psk_for_identity(std::string_view identity) const;
+
+  // Presence, written in the background (not waited for).
+  void record_presence(std::string device_id, bool online, int64_t time_ms, std::string remote,
+                       std::string protocol);
+  // Marks every device offline, for start-up after an unclean stop.
+  Status reset_presence();
+
+ private:
+  Result<Device> find_by(std::string_view column_sql, std::string_view value,
+                         std::string_view what) const;
+
+  Database& db_;
+  TelemetryStore& telemetry_;
+};
+
+}  // namespace trellis::db

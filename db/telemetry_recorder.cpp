@@ -1,0 +1,112 @@
+#include "db/telemetry_recorder.hpp"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
+#include "core/topic.hpp"
+#include "db/telemetry_payload.hpp"
+#include "db/telemetry_store.hpp"
+
+namespace trellis::db {
+
+TelemetryRecorder::TelemetryRecorder(boost::asio::any_io_executor strand, TelemetryStore& store,
+                                     DeviceDirectory& directory, Metrics& metrics,
+                                     RecorderOptions options)
+    : strand_(std::move(strand)),
+      store_(store),
+      directory_(directory),
+      options_(std::move(options)),
+      stored_(metrics.counter("trellis_telemetry_points_received_total",
+                              "telemetry points accepted for storage")),
+      malformed_(metrics.counter("trellis_telemetry_malformed_total",
+                                 "telemetry payloads refused as malformed")),
+      refused_(metrics.counter("trellis_telemetry_refused_total",
+                               "telemetry from unknown devices while auto-registration is off")) {}
+
+void TelemetryRecorder::start(Bus& bus) {
+  auto self = shared_from_this();
+  bus.subscribe(self, "+/messages/json", 1);
+  bus.subscribe(self, options_.lwm2m_prefix + "/+/" + options_.lwm2m_notify_topic, 1);
+  bus.subscribe(self, options_.lwm2m_prefix + "/+/" + options_.lwm2m_response_topic, 1);
+}
+
+void TelemetryRecorder::deliver(const MessagePtr& msg, uint8_t) {
+  boost::asio::post(strand_, [self = shared_from_this(), msg] { self->record(*msg); });
+}
+
+void TelemetryRecorder::record(const Message& msg) {
+  auto levels = topic::split_levels(msg.topic);
+  if (levels.size() == 3 && levels[1] == "messages" && levels[2] == "json") {
+    record_device_json(std::string(levels[0]), msg);
+    return;
+  }
+  auto prefix_levels = topic::split_levels(options_.lwm2m_prefix);
+  if (levels.size() > prefix_levels.size()) {
+    record_lwm2m(std::string(levels[prefix_levels.size()]), msg);
+  }
+}
+
+void TelemetryRecorder::record_device_json(const std::string& device, const Message& msg) {
+  auto id = directory_.admit("mqtt", device);
+  if (!id) {
+    refused_.add();
+    TLOG(info, "telemetry") << "data from unknown device refused" << log::kv("device", device);
+    return;
+  }
+  auto points = parse_telemetry_payload(msg.body(), msg.time_ms ? msg.time_ms : now_ms());
+  if (!points) {
+    malformed_.add();
+    TLOG(warn, "telemetry") << "malformed payload" << log::kv("device", *id)
+                            << log::kv("error", points.error().code)
+                            << log::kv("detail", points.error().message);
+    return;
+  }
+  for (auto& p : *points) p.device_id = *id;
+  stored_.add(points->size());
+  store_.enqueue(std::move(*points));
+}
+
+void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message& msg) {
+  auto doc = nlohmann::json::parse(msg.body(), nullptr, false);
+  if (!doc.is_object()) return;
+  auto type = doc.value("msgType", std::string());
+  if (type != "read" && type != "notify") return;
+  auto data = doc.find("data");
+  if (data == doc.end() || !data->is_object()) return;
+  auto code = data->value("code", std::string());
+  if (code != "2.05" && code != "2.04") return;
+  auto content = data->find("content");
+  if (content == data->end() || !content->is_array()) return;
+  auto id = directory_.admit("lwm2m", endpoint);
+  if (!id) {
+    refused_.add();
+    return;
+  }
+  int64_t ts = msg.time_ms ? msg.time_ms : now_ms();
+  std::vector<Point> points;
+  for (const auto& item : *content) {
+    if (!item.is_object() || !item.contains("path") || !item.contains("value")) continue;
+    const auto& v = item["value"];
+    Point p;
+    p.device_id = *id;
+    p.key = item["path"].is_string() ? item["path"].get<std::string>() : std::string();
+    p.ts_ms = ts;
+    if (p.key.empty()) continue;
+    if (v.is_boolean()) {
+      p.value = v.get<bool>();
+    } else if (v.is_number()) {
+      p.value = v.get<double>();
+    } else if (v.is_string()) {
+      p.value = v.get<std::string>();
+    } else {
+      continue;  // links and nested values are not telemetry
+    }
+    points.push_back(std::move(p));
+  }
+  if (points.empty()) return;
+  stored_.add(points.size());
+  store_.enqueue(std::move(points));
+}
+
+}  // namespace trellis::db

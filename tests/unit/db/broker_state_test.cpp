@@ -1,0 +1,103 @@
+// Retained messages and persistent sessions across a restart.
+#include <gtest/gtest.h>
+
+#include "db/retained_store.hpp"
+#include "db/session_store.hpp"
+#include "db_test_util.hpp"
+
+namespace trellis::db {
+namespace {
+
+using testing::open_db;
+using testing::TempDir;
+using testing::test_options;
+
+TEST(RetainedStore, RoundTripAcrossReopen) {
+  TempDir dir;
+  auto o = test_options(dir.path());
+  {
+    auto db = open_db(o);
+    ASSERT_TRUE(db);
+    auto& r = db->retained();
+    r.put("a/b", make_payload("one"), 1, 100);
+    r.put("a/c", make_payload(std::string("\0\xff", 2)), 0, 200);  // binary payloads stay exact
+    r.put("a/b", make_payload("two"), 2, 300);                     // replaces
+    r.put("gone", make_payload("x"), 0, 1);
+    r.erase("gone");
+    r.put(make_message("also/gone", "x", 0, true));
+    r.put("also/gone", make_payload(""), 0, 2);  // an empty payload clears (3.3.1.3)
+  }                                              // closing drains the queue
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  auto all = db->retained().load_all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].topic, "a/b");
+  EXPECT_EQ(*(*all)[0].payload, "two");
+  EXPECT_EQ((*all)[0].qos, 2);
+  EXPECT_EQ((*all)[0].time_ms, 300);
+  EXPECT_EQ((*all)[1].topic, "a/c");
+  EXPECT_EQ(*(*all)[1].payload, std::string("\0\xff", 2));
+}
+
+TEST(SessionStore, RoundTripAcrossReopen) {
+  TempDir dir;
+  auto o = test_options(dir.path());
+  {
+    auto db = open_db(o);
+    ASSERT_TRUE(db);
+    auto& s = db->sessions();
+    s.save("c1", {{"a/#", 1}, {"b/+", 2}});
+    s.subscribe("c1", "c", 0);
+    s.unsubscribe("c1", "b/+");
+    for (int i = 1; i <= 5; ++i) {
+      s.append("c1", QueuedMessage{i, "a/" + std::to_string(i),
+                                   make_payload("m" + std::to_string(i)), uint8_t(1), i == 3});
+    }
+    s.remove_message("c1", 4);
+    s.remove_messages_through("c1", 2);
+    s.save("c2", {{"x", 0}});
+    s.append("c2", QueuedMessage{1, "x", make_payload("y"), 2, false});
+    s.save("c3", {});
+    s.erase("c3");
+  }
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  auto all = db->sessions().load_all();
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  const auto& c1 = (*all)[0];
+  EXPECT_EQ(c1.client_id, "c1");
+  std::vector<SessionSubscription> subs = {{"a/#", 1}, {"c", 0}};
+  EXPECT_EQ(c1.subscriptions, subs);
+  ASSERT_EQ(c1.queued.size(), 2u);
+  EXPECT_EQ(c1.queued[0].order, 3);
+  EXPECT_EQ(c1.queued[0].topic, "a/3");
+  EXPECT_EQ(*c1.queued[0].payload, "m3");
+  EXPECT_EQ(c1.queued[0].qos, 1);
+  EXPECT_TRUE(c1.queued[0].retain);
+  EXPECT_EQ(c1.queued[1].order, 5);
+  EXPECT_FALSE(c1.queued[1].retain);
+  const auto& c2 = (*all)[1];
+  EXPECT_EQ(c2.client_id, "c2");
+  ASSERT_EQ(c2.queued.size(), 1u);
+  EXPECT_EQ(c2.queued[0].qos, 2);
+}
+
+TEST(SessionStore, SaveReplacesSubscriptionsButKeepsQueue) {
+  TempDir dir;
+  auto db = open_db(test_options(dir.path()));
+  ASSERT_TRUE(db);
+  db->sessions().save("c", {{"a", 0}});
+  db->sessions().append("c", QueuedMessage{1, "a", make_payload("p"), 1, false});
+  db->sessions().save("c", {{"b", 1}});
+  ASSERT_TRUE(db->flush());
+  auto all = db->sessions().load_all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].subscriptions, (std::vector<SessionSubscription>{{"b", 1}}));
+  EXPECT_EQ((*all)[0].queued.size(), 1u);
+}
+
+}  // namespace
+}  // namespace trellis::db
