@@ -13,6 +13,14 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "db/database.hpp"
+#include "db/device_store.hpp"
+#include "db/registry_service.hpp"
+#include "db/retained_store.hpp"
+#include "db/session_store.hpp"
+#include "db/telemetry_recorder.hpp"
+#include "db/telemetry_store.hpp"
+#include <boost/asio/strand.hpp>
+#include <nlohmann/json.hpp>
 
 namespace trellis::app {
 
@@ -59,6 +67,8 @@ struct Server::Parts {
   Metrics metrics;
   Bus bus;
   std::unique_ptr<db::Database> db;
+  std::unique_ptr<db::RegistryService> registry;
+  std::shared_ptr<db::TelemetryRecorder> recorder;
   std::unique_ptr<mqtt::Broker> broker;
   std::unique_ptr<mqtt::Listeners> listeners;
   std::unique_ptr<mqtt::SysTree> sys;
@@ -93,7 +103,49 @@ Status Server::start() {
   TLOG(info, "trellis") << "database open" << log::kv("path", dbo.path.string())
                         << log::kv("schema", p.db->schema_version());
 
-  p.broker = std::make_unique<mqtt::Broker>(p.bus, p.metrics, broker_options(cfg_));
+  db::RegistryOptions ro;
+  ro.allow_anonymous = cfg_.get_bool("mqtt.allow_anonymous");
+  ro.anonymous_acl = cfg_.get_acl("mqtt.anonymous_acl");
+  ro.auto_register = cfg_.get_bool("registry.auto_register");
+  ro.lwm2m_topic_prefix = cfg_.get_string("lwm2m.topic_prefix");
+  p.registry = std::make_unique<db::RegistryService>(*p.db, ro);
+  p.registry->set_presence_callback([this](const std::string& device, const std::string& protocol,
+                                           bool online, int64_t time_ms) {
+    publish_presence(device, protocol, online, time_ms);
+  });
+
+  if (auto st = restore_broker_state(); !st) return st;
+  p.bus.set_retained_listener([this](const MessagePtr& m) {
+    // $SYS is republished every interval; storing it would only churn the disk.
+    if (m->topic.rfind("$SYS/", 0) == 0) return;
+    if (m->body().empty()) {
+      parts_->db->retained().erase(m->topic);
+    } else {
+      parts_->db->retained().put(m);
+    }
+  });
+
+  db::RecorderOptions rec;
+  rec.lwm2m_prefix = cfg_.get_string("lwm2m.topic_prefix");
+  rec.lwm2m_response_topic = cfg_.get_string("lwm2m.topics.response");
+  rec.lwm2m_notify_topic = cfg_.get_string("lwm2m.topics.notify");
+  p.recorder = std::make_shared<db::TelemetryRecorder>(asio::make_strand(io_), p.db->telemetry(),
+                                                       *p.registry, p.metrics, rec);
+  p.recorder->start(p.bus);
+  if (auto days = cfg_.get_int("telemetry.retention_days"); days > 0) {
+    p.db->telemetry().start_retention(static_cast<int>(days));
+  }
+
+  p.broker = std::make_unique<mqtt::Broker>(p.bus, p.metrics, broker_options(cfg_), p.registry.get());
+  p.broker->set_events(mqtt::ClientEvents{
+      [this](const ClientInfo& c, const Principal& who) {
+        if (auto id = device_of(c.client_id, who)) parts_->registry->set_online(*id, "mqtt", c.remote);
+      },
+      [this](const ClientInfo& c, const Principal& who) {
+        if (auto id = device_of(c.client_id, who)) parts_->registry->set_offline(*id, "mqtt");
+      }});
+  for (auto& snapshot : restored_sessions_) p.broker->restore_session(snapshot);
+  restored_sessions_.clear();
   p.listeners = std::make_unique<mqtt::Listeners>(io_, *p.broker, listener_options(cfg_));
   if (auto st = p.listeners->start(); !st) return st;
   p.sys = std::make_unique<mqtt::SysTree>(io_, *p.broker,
@@ -125,6 +177,81 @@ void Server::stop() {
   });
 }
 
+std::optional<std::string> Server::device_of(const std::string& client_id,
+                                             const Principal& who) {
+  // An authenticated device is its principal; an anonymous client is a device
+  // when its client id names one (no device is created just for connecting).
+  if (who.kind == PrincipalKind::device) return who.id;
+  if (who.kind == PrincipalKind::anonymous && parts_->db->devices().get(client_id)) return client_id;
+  return std::nullopt;
+}
+
+void Server::publish_presence(const std::string& device, const std::string& protocol, bool online,
+                              int64_t time_ms) {
+  const std::string base = "$events/devices/" + device + "/";
+  nlohmann::json event{{"device", device}, {"protocol", protocol}, {"time", time_ms}};
+  // Only the current state stays retained, so a new subscriber sees one answer.
+  parts_->bus.clear_retained(base + (online ? "offline" : "online"));
+  parts_->bus.publish(make_message(base + (online ? "online" : "offline"), event.dump(), 1, true,
+                                   Origin::internal));
+}
+
+Status Server::restore_broker_state() {
+  auto& p = *parts_;
+  auto retained = p.db->retained().load_all();
+  if (!retained) return retained.error();
+  for (auto& r : *retained) {
+    auto m = std::make_shared<Message>();
+    m->topic = std::move(r.topic);
+    m->payload = std::move(r.payload);
+    m->qos = r.qos;
+    m->retain = true;
+    m->time_ms = r.time_ms;
+    p.bus.restore_retained(m);
+  }
+  auto sessions = p.db->sessions().load_all();
+  if (!sessions) return sessions.error();
+  for (auto& s : *sessions) {
+    mqtt::Broker::SessionSnapshot snap;
+    snap.client_id = s.client_id;
+    for (auto& sub : s.subscriptions) snap.subscriptions[sub.filter] = sub.qos;
+    for (auto& q : s.queued) {
+      auto m = std::make_shared<Message>();
+      m->topic = std::move(q.topic);
+      m->payload = std::move(q.payload);
+      m->qos = q.qos;
+      m->retain = q.retain;
+      m->origin = Origin::mqtt;
+      snap.queued.push_back(std::move(m));
+    }
+    restored_sessions_.push_back(std::move(snap));
+  }
+  TLOG(info, "trellis") << "broker state restored" << log::kv("retained", retained->size())
+                        << log::kv("sessions", sessions->size());
+  return Ok{};
+}
+
+void Server::save_broker_state() {
+  auto& p = *parts_;
+  if (!p.broker || !p.db) return;
+  auto sessions = p.broker->snapshot_sessions();
+  auto stored = p.db->sessions().load_all();
+  if (stored) {
+    for (auto& s : *stored) p.db->sessions().erase(s.client_id);
+  }
+  for (auto& s : sessions) {
+    std::vector<db::SessionSubscription> subs;
+    for (auto& [filter, qos] : s.subscriptions) subs.push_back({filter, qos});
+    p.db->sessions().save(s.client_id, std::move(subs));
+    int64_t order = 0;
+    for (auto& m : s.queued) {
+      p.db->sessions().append(s.client_id, db::QueuedMessage{++order, m->topic, m->payload, m->qos,
+                                                             m->retain});
+    }
+  }
+  TLOG(info, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());
+}
+
 void Server::drain(std::chrono::steady_clock::time_point give_up) {
   // Connections close quickly; whatever still hangs after the grace period is cut.
   auto& p = *parts_;
@@ -146,6 +273,11 @@ void Server::run() {
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : threads) t.join();
+  // Work already posted (telemetry accepted from publishers, say) still runs
+  // before storage closes: nothing acknowledged is lost by a clean shutdown.
+  io_.restart();
+  io_.poll();
+  save_broker_state();
   if (parts_->db) {
     parts_->db->close();
     TLOG(info, "trellis") << "storage flushed";

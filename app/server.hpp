@@ -5,10 +5,14 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "adapters/mqtt/broker.hpp"
 #include "config/config.hpp"
+#include "core/auth.hpp"
 #include "core/result.hpp"
 
 namespace trellis::app {
@@ -27,11 +31,17 @@ class Server {
 
  private:
   void drain(std::chrono::steady_clock::time_point give_up);
+  std::optional<std::string> device_of(const std::string& client_id, const Principal& who);
+  void publish_presence(const std::string& device, const std::string& protocol, bool online,
+                        int64_t time_ms);
+  Status restore_broker_state();
+  void save_broker_state();
 
   struct Parts;
   const config::Config& cfg_;
   boost::asio::io_context io_;
   std::unique_ptr<Parts> parts_;
+  std::vector<mqtt::Broker::SessionSnapshot> restored_sessions_;
 };
 
 }  // namespace trellis::app

@@ -66,6 +66,16 @@ std::vector<MessagePtr> Bus::retained(std::string_view filter) const {
   return out;
 }
 
+void Bus::clear_retained(std::string_view topic) {
+  auto empty = make_message(std::string(topic), std::string(), 0, true);
+  std::function<void(const MessagePtr&)> listener;
+  {
+    std::unique_lock lock(retained_mu_);
+    if (retained_.put(empty)) listener = retained_listener_;
+  }
+  if (listener) listener(empty);
+}
+
 void Bus::restore_retained(const MessagePtr& msg) {
   std::unique_lock lock(retained_mu_);
   retained_.put(msg);

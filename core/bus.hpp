@@ -47,6 +47,9 @@ class Bus {
 
   // Retained messages matching a filter, for a new subscription.
   std::vector<MessagePtr> retained(std::string_view filter) const;
+  // Forgets the retained message of a topic without routing anything, and
+  // tells the listener (an empty-payload message) so the store forgets it too.
+  void clear_retained(std::string_view topic);
   // Loads a retained message at start-up without routing it or telling the listener.
   void restore_retained(const MessagePtr& msg);
   // Called after a retained message is stored (msg) or cleared (empty payload),
