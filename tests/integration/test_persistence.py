@@ -1,0 +1,100 @@
+"""Broker state survives a restart: retained messages, persistent sessions
+with their subscriptions and queued QoS 1/2 messages, and presence events."""
+
+import json
+import queue
+
+import paho.mqtt.client as mqtt
+
+from trellis_process import Trellis
+
+TIMEOUT = 10
+
+
+def connect(port, client_id, clean=True):
+    got = queue.Queue()
+    connected = queue.Queue()
+    c = mqtt.Client(client_id=client_id, clean_session=clean)
+    c.on_message = lambda cl, u, m: got.put(m)
+    c.on_connect = lambda cl, u, flags, rc: connected.put((flags.get("session present", 0), rc))
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    present, rc = connected.get(timeout=TIMEOUT)
+    assert rc == 0
+    return c, got, present
+
+
+def publish(port, topic, payload, qos=1, retain=False):
+    c, _, _ = connect(port, "")
+    c.publish(topic, payload, qos=qos, retain=retain).wait_for_publish()
+    c.disconnect()
+    c.loop_stop()
+
+
+def test_retained_and_persistent_session_survive_restart(make_trellis):
+    first = make_trellis().start()
+    port, data, ports = first.mqtt_port, first.data_dir, first.ports
+
+    sub, got, present = connect(port, "keeper", clean=False)
+    assert present == 0
+    r, = [sub.subscribe("plant/#", qos=1)]
+    assert r[0] == 0
+    # Subscription is in place once a message goes through.
+    publish(port, "plant/warmup", "w")
+    assert got.get(timeout=TIMEOUT).payload == b"w"
+    sub.disconnect()
+    sub.loop_stop()
+
+    publish(port, "plant/a", "queued-1", qos=1)
+    publish(port, "plant/b", "queued-2", qos=2)
+    publish(port, "status/line", "running", qos=0, retain=True)
+    assert first.stop() == 0
+
+    second = Trellis(data_dir=data, ports=ports).start()
+    try:
+        sub, got, present = connect(second.mqtt_port, "keeper", clean=False)
+        assert present == 1
+        payloads = [got.get(timeout=TIMEOUT).payload for _ in range(2)]
+        assert payloads == [b"queued-1", b"queued-2"]
+        # The restored subscription still routes new messages.
+        publish(second.mqtt_port, "plant/c", "after-restart")
+        assert got.get(timeout=TIMEOUT).payload == b"after-restart"
+        sub.disconnect()
+        sub.loop_stop()
+
+        other, got2, _ = connect(second.mqtt_port, "reader")
+        other.subscribe("status/#", qos=0)
+        m = got2.get(timeout=TIMEOUT)
+        assert (m.topic, m.payload, m.retain) == ("status/line", b"running", True)
+        other.disconnect()
+        other.loop_stop()
+    finally:
+        assert second.stop() == 0
+        second.close()
+
+
+def test_presence_events_for_a_known_device(trellis):
+    port = trellis.mqtt_port
+    # Data from an unknown client id registers the device (auto_register on).
+    publish_client, _, _ = connect(port, "boiler-7")
+    publish_client.publish("boiler-7/messages/json", json.dumps({"t": 1}), qos=1).wait_for_publish()
+    publish_client.disconnect()
+    publish_client.loop_stop()
+    trellis.wait_for_log("device registered device=boiler-7")
+
+    watcher, events, _ = connect(port, "watcher")
+    watcher.subscribe("$events/devices/boiler-7/+", qos=1)
+    dev, _, _ = connect(port, "boiler-7")
+    m = events.get(timeout=TIMEOUT)
+    while not m.topic.endswith("/online"):
+        m = events.get(timeout=TIMEOUT)
+    body = json.loads(m.payload)
+    assert body["device"] == "boiler-7" and body["protocol"] == "mqtt" and body["time"] > 0
+    dev.disconnect()
+    dev.loop_stop()
+    m = events.get(timeout=TIMEOUT)
+    while not m.topic.endswith("/offline"):
+        m = events.get(timeout=TIMEOUT)
+    assert json.loads(m.payload)["device"] == "boiler-7"
+    watcher.disconnect()
+    watcher.loop_stop()
