@@ -9,7 +9,7 @@ packages=(
   libcoap3-dev libcoap3-bin
   libtinyxml2-dev libsqlite3-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev
-  mosquitto-clients mosquitto python3 python3-paho-mqtt openssl
+  mosquitto-clients mosquitto python3 python3-paho-mqtt python3-pytest openssl
 
 )
 
