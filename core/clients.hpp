@@ -2,6 +2,7 @@
 // Connected clients of every protocol, as the REST API lists them. Each adapter
 // that holds connections is a ClientSource; the app hands them all to webapi.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,23 @@ class ClientSource {
   virtual std::vector<ClientInfo> clients() const = 0;
   // Ends a client's connection as if it had vanished; false if it is not connected.
   virtual bool disconnect(const std::string& client_id) = 0;
+};
+
+// What became of a command handed to a CommandTarget. Called on the adapter's
+// strand: queue or post, never block.
+struct CommandCallbacks {
+  // The device sleeps (LwM2M queue mode): the command waits for it to wake.
+  std::function<void()> queued;
+  // The answer, as JSON text (for LwM2M, exactly what is also published on up/resp).
+  std::function<void(const std::string& json)> done;
+};
+
+// An adapter that runs JSON commands for its devices, for the REST API.
+class CommandTarget {
+ public:
+  virtual ~CommandTarget() = default;
+  virtual void submit(const std::string& endpoint, const std::string& command_json,
+                      CommandCallbacks callbacks) = 0;
 };
 
 }  // namespace trellis
