@@ -1,0 +1,289 @@
+#include "webapi/command_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "core/log.hpp"
+#include "core/topic.hpp"
+#include "db/database.hpp"
+#include "db/device_store.hpp"
+#include "webapi/errors.hpp"
+
+namespace trellis::webapi {
+
+namespace net = boost::asio;
+using nlohmann::json;
+
+namespace {
+constexpr std::string_view kOnlinePrefix = "$events/devices/";
+
+Error bad(std::string m) {
+  return make_error(std::string(code::bad_request), std::move(m));
+}
+
+// The first level of a topic ("dev/acks/json" -> "dev").
+std::string first_level(std::string_view topic) {
+  return std::string(topic.substr(0, topic.find('/')));
+}
+}  // namespace
+
+Status validate_task_body(const json& body) {
+  if (!body.is_object())
+    return bad("the command body must be a JSON object with \"command\" or \"write\"");
+  const bool has_command = body.contains("command");
+  const bool has_write = body.contains("write");
+  if (has_command == has_write) {
+    return bad(
+        "the command body needs exactly one of \"command\" (an object) or \"write\" (an array)");
+  }
+  for (const auto& [k, v] : body.items()) {
+    if (k != "command" && k != "write")
+      return bad("unknown member '" + k + "' in the command body");
+  }
+  if (has_command) {
+    const auto& c = body["command"];
+    if (!c.is_object())
+      return bad("\"command\" must be an object like {\"id\": \"reboot\", \"params\": {}}");
+    if (!c.contains("id") || !c["id"].is_string() || c["id"].get<std::string>().empty()) {
+      return bad("\"command.id\" must be a non-empty string");
+    }
+    if (c.contains("params") && !c["params"].is_object())
+      return bad("\"command.params\" must be an object");
+  } else {
+    const auto& w = body["write"];
+    if (!w.is_array() || w.empty()) return bad("\"write\" must be a non-empty array of objects");
+    for (const auto& item : w) {
+      if (!item.is_object()) return bad("\"write\" items must be objects like {\"threshold\": 30}");
+    }
+  }
+  return Ok{};
+}
+
+json task_payload(const db::Command& c, int64_t timestamp_ms) {
+  json task = {{"uid", c.uid}, {"timestamp", timestamp_ms}};
+  for (const auto& [k, v] : c.body.items()) task[k] = v;
+  return json::array({task});
+}
+
+class CommandService::Listener final : public Subscriber {
+ public:
+  explicit Listener(std::weak_ptr<CommandService> s,
+                    net::strand<net::io_context::executor_type> strand)
+      : service_(std::move(s)), strand_(std::move(strand)) {}
+  void deliver(const MessagePtr& msg, uint8_t) override {
+    net::post(strand_, [w = service_, msg] {
+      if (auto s = w.lock()) s->on_message(msg);
+    });
+  }
+
+ private:
+  std::weak_ptr<CommandService> service_;
+  net::strand<net::io_context::executor_type> strand_;
+};
+
+CommandService::CommandService(net::io_context& io, Bus& bus, db::Database& db, CommandOptions opts,
+                               CommandTarget* lwm2m)
+    : io_(io),
+      strand_(net::make_strand(io)),
+      bus_(bus),
+      db_(db),
+      opts_(std::move(opts)),
+      lwm2m_(lwm2m),
+      sweep_timer_(strand_),
+      next_req_id_(static_cast<int64_t>(std::random_device{}() % 1'000'000) * 1000) {}
+
+CommandService::~CommandService() = default;
+
+void CommandService::start() {
+  listener_ = std::make_shared<Listener>(weak_from_this(), strand_);
+  bus_.subscribe(listener_, "$events/devices/+/online", 1);
+  bus_.subscribe(listener_, "+/acks/json", 1);
+  // Devices that came online before we subscribed. A retained event restored
+  // from an earlier run may be stale, so the registry's flag must agree.
+  for (const auto& m : bus_.retained("$events/devices/+/online")) {
+    auto rest = std::string_view(m->topic).substr(kOnlinePrefix.size());
+    auto d = db_.devices().get(rest.substr(0, rest.rfind('/')));
+    if (d && d->online) listener_->deliver(m, 1);
+  }
+  net::post(strand_, [self = shared_from_this()] { self->schedule_sweep(); });
+}
+
+void CommandService::stop() {
+  if (listener_) bus_.unsubscribe_all(listener_.get());
+  net::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->sweep_timer_.cancel();
+    for (auto& [id, w] : self->waiting_) {
+      w.timer->cancel();
+      w.done(make_error("unavailable", "the server is shutting down"));
+    }
+    self->waiting_.clear();
+  });
+}
+
+Result<db::Command> CommandService::create_task(const db::Device& device, const json& body) {
+  if (auto v = validate_task_body(body); !v) return v.error();
+  db::NewCommand nc;
+  nc.device_id = device.id;
+  nc.protocol = device.protocol.empty() ? "mqtt" : device.protocol;
+  nc.body = body;
+  nc.deadline_ms =
+      now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(opts_.timeout).count();
+  auto created = db_.commands().create(nc);
+  if (!created) return created;
+  // Re-read presence now: the device may have connected since the caller looked.
+  auto fresh = db_.devices().get(device.id);
+  if (fresh && fresh->online) {
+    auto sent = db_.commands().transition(created->uid, db::CommandState::sent);
+    // A conflict means the online handler sent it first.
+    if (sent) {
+      send(*sent);
+      return sent;
+    }
+    if (auto again = db_.commands().get(created->uid)) return again;
+  }
+  return created;
+}
+
+void CommandService::send(const db::Command& c) {
+  auto payload = task_payload(c, now_ms()).dump();
+  bus_.publish(
+      make_message(c.device_id + "/tasks/json", std::move(payload), 1, false, Origin::http));
+  TLOG(debug, "commands") << "task sent" << log::kv("device", c.device_id) << log::kv("uid", c.uid);
+}
+
+void CommandService::on_message(const MessagePtr& msg) {
+  if (stopped_) return;
+  const std::string_view t = msg->topic;
+  if (t.starts_with(kOnlinePrefix)) {
+    auto rest = t.substr(kOnlinePrefix.size());
+    const auto slash = rest.rfind('/');
+    if (slash != std::string_view::npos && msg->payload && !msg->body().empty()) {
+      on_online(std::string(rest.substr(0, slash)));
+    }
+  } else if (t.ends_with("/acks/json")) {
+    on_ack(first_level(t), msg->body());
+  }
+}
+
+void CommandService::on_online(const std::string& device_id) {
+  auto pending = db_.commands().pending_for_device(device_id);
+  if (!pending) {
+    TLOG(warn, "commands") << "pending tasks unreadable" << log::kv("device", device_id)
+                           << log::kv("error", pending.error().message);
+    return;
+  }
+  for (const auto& c : *pending) {
+    if (c.protocol == "lwm2m") continue;
+    auto sent = db_.commands().transition(c.uid, db::CommandState::sent);
+    if (sent) send(*sent);
+  }
+}
+
+void CommandService::on_ack(const std::string& device_id, std::string_view payload) {
+  json j = json::parse(payload, nullptr, false);
+  if (j.is_discarded()) {
+    TLOG(info, "commands") << "ack is not JSON" << log::kv("device", device_id);
+    return;
+  }
+  if (j.is_object()) j = json::array({j});
+  if (!j.is_array()) return;
+  for (const auto& ack : j) {
+    if (!ack.is_object() || !ack.contains("uid") || !ack["uid"].is_string()) {
+      TLOG(info, "commands") << "ack without uid" << log::kv("device", device_id);
+      continue;
+    }
+    const auto uid = ack["uid"].get<std::string>();
+    auto c = db_.commands().get(uid);
+    if (!c || c->device_id != device_id) {
+      TLOG(info, "commands") << "ack for an unknown task" << log::kv("device", device_id)
+                             << log::kv("uid", uid);
+      continue;
+    }
+    const std::string status = ack.value("status", std::string());
+    const std::string message = ack.contains("message") && ack["message"].is_string()
+                                    ? ack["message"].get<std::string>()
+                                    : std::string();
+    const auto to = status == "OK" ? db::CommandState::done : db::CommandState::failed;
+    auto r = db_.commands().transition(
+        uid, to, ack,
+        to == db::CommandState::failed && message.empty() && status != "ERROR"
+            ? "unknown ack status '" + status + "'"
+            : message);
+    if (!r) {
+      TLOG(info, "commands") << "ack not applied" << log::kv("uid", uid)
+                             << log::kv("error", r.error().message);
+    }
+  }
+}
+
+void CommandService::lwm2m_request(const std::string& endpoint, json command,
+                                   std::chrono::milliseconds timeout, LwM2MDone done) {
+  const int64_t req_id = ++next_req_id_;
+  command["reqID"] = req_id;
+  net::post(strand_, [self = shared_from_this(), endpoint, command = std::move(command), timeout,
+                      done = std::move(done), req_id]() mutable {
+    if (self->stopped_ || !self->lwm2m_) {
+      done(make_error("unavailable", self->stopped_ ? "the server is shutting down"
+                                                    : "the LwM2M server is not running"));
+      return;
+    }
+    auto timer = std::make_shared<net::steady_timer>(self->strand_, timeout);
+    self->waiting_[req_id] = Waiting{std::move(done), timer};
+    timer->async_wait([self, req_id, endpoint](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->finish_lwm2m(req_id,
+                         make_error(std::string(code::timeout),
+                                    "no answer from LwM2M endpoint '" + endpoint + "' in time"));
+    });
+    // The adapter calls back on its own strand; the answer comes home to ours.
+    std::weak_ptr<CommandService> weak = self;
+    CommandCallbacks callbacks{
+        [weak, req_id] {
+          if (auto s = weak.lock()) {
+            net::post(s->strand_, [s, req_id] {
+              s->finish_lwm2m(req_id, LwM2MAnswer{req_id, true, {}});
+            });
+          }
+        },
+        [weak, req_id](const std::string& text) {
+          if (auto s = weak.lock()) {
+            net::post(s->strand_, [s, req_id, text] {
+              s->finish_lwm2m(req_id,
+                              LwM2MAnswer{req_id, false, json::parse(text, nullptr, false)});
+            });
+          }
+        }};
+    self->lwm2m_->submit(endpoint, command.dump(), std::move(callbacks));
+  });
+}
+
+void CommandService::finish_lwm2m(int64_t req_id, Result<LwM2MAnswer> answer) {
+  auto it = waiting_.find(req_id);
+  if (it == waiting_.end()) return;  // timed out or answered already
+  it->second.timer->cancel();
+  auto done = std::move(it->second.done);
+  waiting_.erase(it);
+  done(std::move(answer));
+}
+
+void CommandService::schedule_sweep() {
+  if (stopped_) return;
+  sweep_timer_.expires_after(opts_.sweep_every);
+  sweep_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->stopped_) return;
+    self->sweep();
+    self->schedule_sweep();
+  });
+}
+
+void CommandService::sweep() {
+  auto expired = db_.commands().expire_overdue(now_ms());
+  if (!expired) return;
+  for (const auto& c : *expired) {
+    TLOG(info, "commands") << "task timed out" << log::kv("device", c.device_id)
+                           << log::kv("uid", c.uid);
+  }
+}
+
+}  // namespace trellis::webapi

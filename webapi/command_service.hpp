@@ -1,0 +1,103 @@
+#pragma once
+// Commands to devices. MQTT devices get tasks: stored in the CommandStore,
+// published on `{device}/tasks/json` (QoS 1) when the device is online or
+// when it next connects (`$events/devices/+/online`), moved on by the acks on
+// `{device}/acks/json` and timed out by a periodic sweep. LwM2M devices get
+// the EMQX JSON command through the LwM2M adapter (a CommandTarget), which
+// answers when the device does or says the command waits for a sleeping one.
+//
+// All bus traffic and timers are handled on the service's own strand; the
+// public functions may be called from any thread.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/bus.hpp"
+#include "core/clients.hpp"
+#include "core/result.hpp"
+#include "db/command_store.hpp"
+#include "db/device.hpp"
+
+namespace trellis::db {
+class Database;
+}
+
+namespace trellis::webapi {
+
+struct CommandOptions {
+  std::chrono::seconds timeout{60};  // commands.timeout_s
+  std::chrono::milliseconds sweep_every{1000};
+};
+
+// {"command": {...}} or {"write": [...]}, nothing else; a bad_request error
+// names the member at fault.
+Status validate_task_body(const nlohmann::json& body);
+// The task as published: [{"uid", "timestamp", ...body}].
+nlohmann::json task_payload(const db::Command& c, int64_t timestamp_ms);
+
+class CommandService : public std::enable_shared_from_this<CommandService> {
+ public:
+  // `lwm2m` (may be null: LwM2M commands then answer "unavailable") runs LwM2M commands.
+  CommandService(boost::asio::io_context& io, Bus& bus, db::Database& db, CommandOptions opts,
+                 CommandTarget* lwm2m = nullptr);
+  ~CommandService();
+
+  // Subscribes on the bus, sends what waits for devices already online and
+  // starts the timeout sweep.
+  void start();
+  void stop();
+
+  // Creates an MQTT task for the device and sends it when the device is online.
+  // Errors: bad_request (body), the CommandStore's.
+  Result<db::Command> create_task(const db::Device& device, const nlohmann::json& body);
+
+  struct LwM2MAnswer {
+    int64_t req_id = 0;
+    bool queued = false;      // the device sleeps; the command runs when it wakes
+    nlohmann::json response;  // the device's answer (the up/resp JSON) unless queued
+  };
+  using LwM2MDone = std::function<void(Result<LwM2MAnswer>)>;
+  // Runs an EMQX JSON command with a fresh reqID; `done` runs once on the
+  // service's strand with the answer, the news that it is queued, or a
+  // timeout error.
+  void lwm2m_request(const std::string& endpoint, nlohmann::json command,
+                     std::chrono::milliseconds timeout, LwM2MDone done);
+
+ private:
+  class Listener;
+  void on_message(const MessagePtr& msg);
+  void on_online(const std::string& device_id);
+  void on_ack(const std::string& device_id, std::string_view payload);
+  void finish_lwm2m(int64_t req_id, Result<LwM2MAnswer> answer);
+  void send(const db::Command& c);
+  void schedule_sweep();
+  void sweep();
+
+  boost::asio::io_context& io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  Bus& bus_;
+  db::Database& db_;
+  CommandOptions opts_;
+  CommandTarget* lwm2m_;
+  std::shared_ptr<Listener> listener_;
+  boost::asio::steady_timer sweep_timer_;
+  bool stopped_ = false;
+
+  struct Waiting {
+    LwM2MDone done;
+    std::shared_ptr<boost::asio::steady_timer> timer;
+  };
+  // Strand only.
+  std::map<int64_t, Waiting> waiting_;
+  std::atomic<int64_t> next_req_id_;
+};
+
+}  // namespace trellis::webapi

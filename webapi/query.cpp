@@ -1,0 +1,185 @@
+#include "webapi/query.hpp"
+
+#include <charconv>
+#include <limits>
+
+#include "webapi/errors.hpp"
+
+namespace trellis::webapi {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Error bad(std::string message) {
+  return make_error(std::string(code::bad_request), std::move(message));
+}
+
+}  // namespace
+
+Result<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return bad("truncated percent escape");
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0) return bad("bad percent escape '" + std::string(s.substr(i, 3)) + "'");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> parse_query(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    auto name = percent_decode(item.substr(0, eq), true);
+    if (!name) return name.error();
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1), true);
+    if (!value)
+      return make_error(value.error().code,
+                        "query parameter '" + *name + "': " + value.error().message);
+    out[std::move(*name)] = std::move(*value);
+  }
+  return out;
+}
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+Result<int64_t> parse_int(std::string_view name, std::string_view value) {
+  int64_t v = 0;
+  const auto* end = value.data() + value.size();
+  const auto [p, ec] = std::from_chars(value.data(), end, v);
+  if (value.empty() || ec != std::errc() || p != end) {
+    return bad("query parameter '" + std::string(name) + "' must be an integer, got '" +
+               std::string(value) + "'");
+  }
+  return v;
+}
+
+Result<std::size_t> parse_limit(std::string_view name, std::string_view value, std::size_t max) {
+  auto v = parse_int(name, value);
+  if (!v) return v.error();
+  if (*v < 1) return bad("query parameter '" + std::string(name) + "' must be at least 1");
+  return static_cast<uint64_t>(*v) > max ? max : static_cast<std::size_t>(*v);
+}
+
+Result<int64_t> parse_interval(std::string_view name, std::string_view value) {
+  std::size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  const auto unit = value.substr(digits);
+  int64_t scale = 0;
+  if (unit.empty() || unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  else if (unit == "d")
+    scale = 86'400'000;
+  const auto err = [&] {
+    return bad("query parameter '" + std::string(name) +
+               "' must be milliseconds or a number with unit ms, s, m, h or d (e.g. 5m), got '" +
+               std::string(value) + "'");
+  };
+  if (digits == 0 || scale == 0) return err();
+  int64_t n = 0;
+  const auto [p, ec] = std::from_chars(value.data(), value.data() + digits, n);
+  if (ec != std::errc() || p != value.data() + digits) return err();
+  if (n <= 0) return bad("query parameter '" + std::string(name) + "' must be greater than 0");
+  if (n > std::numeric_limits<int64_t>::max() / scale) return err();
+  return n * scale;
+}
+
+std::vector<std::string> split_list(std::string_view value) {
+  std::vector<std::string> out;
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    const auto item = value.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    value = value.substr(comma + 1);
+  }
+  return out;
+}
+
+namespace {
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+}  // namespace
+
+Result<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return bad("base64 text length must be a multiple of 4");
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      if (c == '=' && last && k >= 2) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad > 0) return bad("base64 padding in the middle");
+      v[k] = b64_value(c);
+      if (v[k] < 0) return bad("invalid base64 character");
+    }
+    const uint32_t n =
+        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
+    out.push_back(static_cast<char>(n >> 16));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 2]));
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
+  }
+  return out;
+}
+
+}  // namespace trellis::webapi
