@@ -6,9 +6,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 
+#include <boost/asio/strand.hpp>
+#include <nlohmann/json.hpp>
+#include "adapters/lwm2m/server.hpp"
 #include "adapters/mqtt/broker.hpp"
 #include "adapters/mqtt/listener.hpp"
 #include "adapters/mqtt/sys_tree.hpp"
+#include "adapters/mqttsn/gateway.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -19,8 +23,8 @@
 #include "db/session_store.hpp"
 #include "db/telemetry_recorder.hpp"
 #include "db/telemetry_store.hpp"
-#include <boost/asio/strand.hpp>
-#include <nlohmann/json.hpp>
+#include "objects/object_registry.hpp"
+#include "webapi/http_server.hpp"
 
 namespace trellis::app {
 
@@ -61,6 +65,83 @@ mqtt::ListenerOptions listener_options(const config::Config& cfg) {
   return o;
 }
 
+mqttsn::GatewayOptions mqttsn_options(const config::Config& cfg) {
+  mqttsn::GatewayOptions o;
+  o.bind = cfg.get_string("mqttsn.bind");
+  o.port = port(cfg, "mqttsn.port");
+  o.gateway_id = static_cast<uint8_t>(cfg.get_int("mqttsn.gateway_id"));
+  // The schema has already checked every id is a number in 1..65535.
+  for (auto& [id, topic] : cfg.get_map("mqttsn.predefined_topics")) {
+    o.predefined_topics[static_cast<uint16_t>(std::stoul(id))] = topic;
+  }
+  o.advertise_interval = std::chrono::seconds(cfg.get_int("mqttsn.advertise_interval"));
+  o.advertise_address = cfg.get_string("mqttsn.advertise_address");
+  o.retry_interval = std::chrono::seconds(cfg.get_int("mqttsn.retry_interval"));
+  o.max_retries = static_cast<unsigned>(cfg.get_int("mqttsn.max_retries"));
+  o.require_registered = cfg.get_bool("mqttsn.require_registered");
+  o.max_buffered_messages = static_cast<std::size_t>(cfg.get_int("mqttsn.max_buffered_messages"));
+  return o;
+}
+
+lwm2m::ServerOptions lwm2m_options(const config::Config& cfg) {
+  lwm2m::ServerOptions o;
+  o.bind = cfg.get_string("lwm2m.bind");
+  o.coap_port = port(cfg, "lwm2m.coap_port");
+  o.dtls_port = port(cfg, "lwm2m.dtls_port");
+  o.topic_prefix = cfg.get_string("lwm2m.topic_prefix");
+  o.topics.command = cfg.get_string("lwm2m.topics.command");
+  o.topics.response = cfg.get_string("lwm2m.topics.response");
+  o.topics.notify = cfg.get_string("lwm2m.topics.notify");
+  o.topics.reg = cfg.get_string("lwm2m.topics.register");
+  o.topics.update = cfg.get_string("lwm2m.topics.update");
+  o.lifetime_min = std::chrono::seconds(cfg.get_int("lwm2m.lifetime_min"));
+  o.lifetime_max = std::chrono::seconds(cfg.get_int("lwm2m.lifetime_max"));
+  o.qmode_time_window = std::chrono::seconds(cfg.get_int("lwm2m.qmode_time_window"));
+  o.request_timeout = std::chrono::seconds(cfg.get_int("lwm2m.request_timeout_s"));
+  const auto& observe = cfg.get("lwm2m.auto_observe");
+  if (observe.is_boolean()) {
+    o.auto_observe_all = observe.get<bool>();
+  } else {
+    o.auto_observe_paths = cfg.get_strings("lwm2m.auto_observe");
+  }
+  o.dtls_cert = cfg.get_string("lwm2m.dtls.cert");
+  o.dtls_key = cfg.get_string("lwm2m.dtls.key");
+  o.dtls_ca = cfg.get_string("lwm2m.dtls.ca");
+  return o;
+}
+
+std::filesystem::path uploaded_objects_dir(const config::Config& cfg) {
+  return std::filesystem::path(cfg.get_string("data_dir")) / "objects";
+}
+
+webapi::HttpServerOptions http_options(const config::Config& cfg) {
+  webapi::HttpServerOptions o;
+  o.bind = cfg.get_string("http.bind");
+  o.port = port(cfg, "http.port");
+  o.api_keys = cfg.get_strings("http.api_keys");
+  o.max_body_size = static_cast<std::size_t>(cfg.get_int("http.max_body_size"));
+  o.command_timeout = std::chrono::seconds(cfg.get_int("commands.timeout_s"));
+  o.objects_dir = uploaded_objects_dir(cfg);
+  return o;
+}
+
+// Shipped definitions first, then the configured folders, then the uploaded
+// ones: a later definition of the same object replaces an earlier one.
+void load_object_definitions(objects::ObjectRegistry& registry, const config::Config& cfg) {
+  std::vector<std::filesystem::path> dirs{std::filesystem::path(TRELLIS_SOURCE_DIR) / "objects" /
+                                          "xml"};
+  for (auto& d : cfg.get_strings("lwm2m.xml_dirs")) dirs.emplace_back(d);
+  dirs.push_back(uploaded_objects_dir(cfg));
+  for (auto& dir : dirs) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    auto loaded = registry.load_directory(dir);
+    for (auto& e : loaded.errors) TLOG(warn, "objects") << "object file refused: " << e.to_string();
+    TLOG(info, "objects") << "object definitions loaded" << log::kv("dir", dir.string())
+                          << log::kv("objects", loaded.objects_loaded);
+  }
+}
+
 }  // namespace
 
 struct Server::Parts {
@@ -72,6 +153,10 @@ struct Server::Parts {
   std::unique_ptr<mqtt::Broker> broker;
   std::unique_ptr<mqtt::Listeners> listeners;
   std::unique_ptr<mqtt::SysTree> sys;
+  std::unique_ptr<mqttsn::Gateway> mqttsn;
+  objects::ObjectRegistry objects;
+  std::unique_ptr<lwm2m::Server> lwm2m;
+  std::unique_ptr<webapi::HttpServer> http;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> deadline;
@@ -109,10 +194,10 @@ Status Server::start() {
   ro.auto_register = cfg_.get_bool("registry.auto_register");
   ro.lwm2m_topic_prefix = cfg_.get_string("lwm2m.topic_prefix");
   p.registry = std::make_unique<db::RegistryService>(*p.db, ro);
-  p.registry->set_presence_callback([this](const std::string& device, const std::string& protocol,
-                                           bool online, int64_t time_ms) {
-    publish_presence(device, protocol, online, time_ms);
-  });
+  p.registry->set_presence_callback(
+      [this](const std::string& device, const std::string& protocol, bool online, int64_t time_ms) {
+        publish_presence(device, protocol, online, time_ms);
+      });
 
   if (auto st = restore_broker_state(); !st) return st;
   p.bus.set_retained_listener([this](const MessagePtr& m) {
@@ -136,14 +221,16 @@ Status Server::start() {
     p.db->telemetry().start_retention(static_cast<int>(days));
   }
 
-  p.broker = std::make_unique<mqtt::Broker>(p.bus, p.metrics, broker_options(cfg_), p.registry.get());
-  p.broker->set_events(mqtt::ClientEvents{
-      [this](const ClientInfo& c, const Principal& who) {
-        if (auto id = device_of(c.client_id, who)) parts_->registry->set_online(*id, "mqtt", c.remote);
-      },
-      [this](const ClientInfo& c, const Principal& who) {
-        if (auto id = device_of(c.client_id, who)) parts_->registry->set_offline(*id, "mqtt");
-      }});
+  p.broker =
+      std::make_unique<mqtt::Broker>(p.bus, p.metrics, broker_options(cfg_), p.registry.get());
+  p.broker->set_events(mqtt::ClientEvents{[this](const ClientInfo& c, const Principal& who) {
+                                            if (auto id = device_of(c.client_id, who))
+                                              parts_->registry->set_online(*id, "mqtt", c.remote);
+                                          },
+                                          [this](const ClientInfo& c, const Principal& who) {
+                                            if (auto id = device_of(c.client_id, who))
+                                              parts_->registry->set_offline(*id, "mqtt");
+                                          }});
   for (auto& snapshot : restored_sessions_) p.broker->restore_session(snapshot);
   restored_sessions_.clear();
   p.listeners = std::make_unique<mqtt::Listeners>(io_, *p.broker, listener_options(cfg_));
@@ -151,6 +238,31 @@ Status Server::start() {
   p.sys = std::make_unique<mqtt::SysTree>(io_, *p.broker,
                                           std::chrono::seconds(cfg_.get_int("mqtt.sys_interval")));
   p.sys->start();
+
+  if (port(cfg_, "mqttsn.port") != 0) {
+    p.mqttsn = std::make_unique<mqttsn::Gateway>(io_, p.bus, p.metrics, mqttsn_options(cfg_),
+                                                 p.registry.get());
+    if (auto st = p.mqttsn->start(); !st) return st;
+  }
+
+  load_object_definitions(p.objects, cfg_);
+  if (port(cfg_, "lwm2m.coap_port") != 0 || port(cfg_, "lwm2m.dtls_port") != 0) {
+    p.lwm2m = std::make_unique<lwm2m::Server>(io_, p.bus, p.metrics, p.objects, lwm2m_options(cfg_),
+                                              p.registry.get(), p.registry.get());
+    if (auto st = p.lwm2m->start(); !st) return st;
+  }
+
+  if (port(cfg_, "http.port") != 0) {
+    p.http = std::make_unique<webapi::HttpServer>(
+        io_, http_options(cfg_),
+        webapi::Services{p.bus,
+                         p.metrics,
+                         *p.db,
+                         &p.objects,
+                         {p.broker.get(), p.lwm2m.get(), p.mqttsn.get()},
+                         p.lwm2m.get()});
+    if (auto st = p.http->start(); !st) return st;
+  }
 
   p.signals.emplace(io_, SIGINT, SIGTERM);
   p.signals->async_wait([this](boost::system::error_code ec, int signo) {
@@ -169,6 +281,9 @@ void Server::stop() {
     p.stopping = true;
     if (p.signals) p.signals->cancel();
     if (p.listeners) p.listeners->stop();
+    if (p.http) p.http->stop();
+    if (p.mqttsn) p.mqttsn->stop();
+    if (p.lwm2m) p.lwm2m->stop();
     if (p.sys) p.sys->stop();
     if (p.broker) p.broker->stop();
     p.work.reset();
@@ -177,12 +292,12 @@ void Server::stop() {
   });
 }
 
-std::optional<std::string> Server::device_of(const std::string& client_id,
-                                             const Principal& who) {
+std::optional<std::string> Server::device_of(const std::string& client_id, const Principal& who) {
   // An authenticated device is its principal; an anonymous client is a device
   // when its client id names one (no device is created just for connecting).
   if (who.kind == PrincipalKind::device) return who.id;
-  if (who.kind == PrincipalKind::anonymous && parts_->db->devices().get(client_id)) return client_id;
+  if (who.kind == PrincipalKind::anonymous && parts_->db->devices().get(client_id))
+    return client_id;
   return std::nullopt;
 }
 
@@ -245,8 +360,8 @@ void Server::save_broker_state() {
     p.db->sessions().save(s.client_id, std::move(subs));
     int64_t order = 0;
     for (auto& m : s.queued) {
-      p.db->sessions().append(s.client_id, db::QueuedMessage{++order, m->topic, m->payload, m->qos,
-                                                             m->retain});
+      p.db->sessions().append(s.client_id,
+                              db::QueuedMessage{++order, m->topic, m->payload, m->qos, m->retain});
     }
   }
   TLOG(info, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());
@@ -255,7 +370,8 @@ void Server::save_broker_state() {
 void Server::drain(std::chrono::steady_clock::time_point give_up) {
   // Connections close quickly; whatever still hangs after the grace period is cut.
   auto& p = *parts_;
-  if (p.broker->connection_count() == 0 || std::chrono::steady_clock::now() >= give_up) {
+  bool drained = p.broker->connection_count() == 0 && (!p.mqttsn || p.mqttsn->stopped());
+  if (drained || std::chrono::steady_clock::now() >= give_up) {
     io_.stop();
     return;
   }
@@ -267,8 +383,7 @@ void Server::drain(std::chrono::steady_clock::time_point give_up) {
 
 void Server::run() {
   unsigned n = cfg_.thread_count();
-  TLOG(info, "trellis") << "ready" << log::kv("version", TRELLIS_VERSION)
-                        << log::kv("threads", n);
+  TLOG(info, "trellis") << "ready" << log::kv("version", TRELLIS_VERSION) << log::kv("threads", n);
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { io_.run(); });
   io_.run();
@@ -277,6 +392,8 @@ void Server::run() {
   // before storage closes: nothing acknowledged is lost by a clean shutdown.
   io_.restart();
   io_.poll();
+  // The LwM2M server owns libcoap state bound to the io_context; it goes before storage closes.
+  parts_->lwm2m.reset();
   save_broker_state();
   if (parts_->db) {
     parts_->db->close();

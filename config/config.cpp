@@ -294,7 +294,9 @@ const std::string& Config::get_string(std::string_view key) const {
 }
 
 std::vector<std::string> Config::get_strings(std::string_view key) const {
-  return entry(key, {Type::string_list}).value.get<std::vector<std::string>>();
+  const auto& value = entry(key, {Type::string_list, Type::bool_or_string_list}).value;
+  if (value.is_boolean()) return {};
+  return value.get<std::vector<std::string>>();
 }
 
 std::map<std::string, std::string> Config::get_map(std::string_view key) const {

@@ -30,7 +30,8 @@ class Config {
   bool get_bool(std::string_view key) const;
   int64_t get_int(std::string_view key) const;
   const std::string& get_string(std::string_view key) const;
-  std::vector<std::string> get_strings(std::string_view key) const;        // string list
+  // A string list; a boolean-or-list key holding a boolean reads as empty.
+  std::vector<std::string> get_strings(std::string_view key) const;
   std::map<std::string, std::string> get_map(std::string_view key) const;  // string map
   Acl get_acl(std::string_view key) const;
   const nlohmann::json& get(std::string_view key) const;  // any type, as JSON

@@ -201,6 +201,13 @@ std::size_t Broker::inflight_count() const {
   return n;
 }
 
+std::size_t Broker::subscription_count() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [_, e] : sessions_) n += e.session ? e.session->subscription_count() : 0;
+  return n;
+}
+
 std::size_t Broker::queued_count() const {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
@@ -244,8 +251,7 @@ std::vector<Broker::SessionSnapshot> Broker::snapshot_sessions() const {
 
 void Broker::restore_session(const SessionSnapshot& snapshot) {
   auto session = std::make_shared<Session>(
-      snapshot.client_id, false,
-      SessionLimits{options_.max_inflight, options_.max_queued_messages},
+      snapshot.client_id, false, SessionLimits{options_.max_inflight, options_.max_queued_messages},
       SessionCounters{&counters_.publish_dropped});
   for (const auto& [filter, qos] : snapshot.subscriptions) {
     bus_.subscribe(session, filter, qos);

@@ -105,6 +105,9 @@ class Broker final : public ClientSource {
   std::size_t session_count() const;
   // Outbound QoS 1/2 messages awaiting acknowledgement, over every session.
   std::size_t inflight_count() const;
+  // Subscriptions held by MQTT sessions (connected or kept while away); the
+  // bus also carries the adapters' own, which $SYS does not report.
+  std::size_t subscription_count() const;
   // Messages waiting in session queues, over every session.
   std::size_t queued_count() const;
   std::size_t connection_count() const;

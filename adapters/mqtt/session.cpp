@@ -165,6 +165,11 @@ std::size_t Session::queued() const {
   return queue_.size();
 }
 
+std::size_t Session::subscription_count() const {
+  std::lock_guard lock(mu_);
+  return subscriptions_.size();
+}
+
 std::size_t Session::inflight() const {
   std::lock_guard lock(mu_);
   return inflight_.size();

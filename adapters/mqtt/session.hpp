@@ -89,6 +89,7 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   std::map<std::string, uint8_t> subscriptions() const;
 
   std::size_t queued() const;
+  std::size_t subscription_count() const;
   std::size_t inflight() const;
   // Persistence hook: messages waiting while the client is away.
   std::vector<Outgoing> snapshot_queue() const;

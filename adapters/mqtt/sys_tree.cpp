@@ -108,7 +108,7 @@ void SysTree::publish_now() {
   std::size_t retained_bytes = 0;
   for (const auto& m : broker_.bus().retained("#")) retained_bytes += m->body().size();
   put("store/messages/bytes", u(retained_bytes));
-  put("subscriptions/count", u(broker_.bus().subscription_count()));
+  put("subscriptions/count", u(broker_.subscription_count()));
 
   update_load("messages/received", c.messages_received.value(), seconds);
   update_load("messages/sent", c.messages_sent.value(), seconds);

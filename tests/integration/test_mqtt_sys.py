@@ -92,7 +92,9 @@ def test_figures_follow_the_traffic(sys_broker):
         want = {"clients/connected": b"4", "clients/disconnected": b"1", "clients/total": b"5"}
         return all(k in v and v[k].payload == w for k, w in want.items()) and \
             "subscriptions/count" in v and int(v["subscriptions/count"].payload) >= 4 and \
-            "retained messages/count" in v and int(v["retained messages/count"].payload) >= 1
+            "retained messages/count" in v and int(v["retained messages/count"].payload) >= 1 and \
+            "clients/maximum" in v and int(v["clients/maximum"].payload) >= 5
+    # Each figure arrives as its own message: wait for all of one interval's.
     values = collect(watcher, settled)
     assert int(values["clients/maximum"].payload) >= 5
     # $SYS/# for the watcher, two for others[0], one for the away session.

@@ -16,9 +16,13 @@ import mqtt_support as m
 JS_DIR = os.path.join(os.path.dirname(__file__), "js")
 NODE = shutil.which("node")
 
-needs_mqtt_js = pytest.mark.skipif(
-    not NODE or not os.path.isdir(os.path.join(JS_DIR, "node_modules", "mqtt")),
-    reason="MQTT.js not installed: run scripts/setup.sh (npm ci in tests/integration/js)")
+# scripts/setup.sh installs Node.js and MQTT.js; without them these tests fail, never skip.
+assert NODE and os.path.isdir(os.path.join(JS_DIR, "node_modules", "mqtt")), \
+    "MQTT.js not installed: run scripts/setup.sh (npm ci in tests/integration/js)"
+
+
+def needs_mqtt_js(f):
+    return f
 
 
 class MqttJs:

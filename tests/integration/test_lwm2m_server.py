@@ -1,0 +1,484 @@
+"""The LwM2M server end to end: a LwM2M client written for the tests (plain
+UDP, tests/integration/lwm2m_client.py) registers, is read, written,
+executed, observed, discovered, created and deleted through the
+EMQX-compatible JSON command topics (paho-mqtt), updates, de-registers, lets
+its lifetime expire and sleeps in queue mode. Malformed CoAP, bad
+link-format, unknown objects and bad command JSON get clear errors."""
+
+import base64
+import itertools
+import json
+import os
+import socket
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from lwm2m_client import (CHANGED, CONTENT, CREATED, DELETED, GET, LINK, LWM2M_JSON, NOT_FOUND,
+                          SENML_CBOR, SENML_JSON, TLV, Lwm2mClient, Message, Resource, code)
+from trellis_process import Trellis
+
+SETTINGS = {
+    "lwm2m.request_timeout_s": 2,
+    "lwm2m.lifetime_min": 1,
+    "lwm2m.qmode_time_window": 2,
+}
+
+_ids = itertools.count(1)
+_eps = itertools.count(1)
+
+
+def new_ep(prefix="ep"):
+    return "%s-%d-%d" % (prefix, os.getpid(), next(_eps))
+
+
+class Mqtt:
+    """An application on the MQTT side: publishes commands, collects what comes back."""
+
+    def __init__(self, port):
+        self.msgs = []
+        self.cond = threading.Condition()
+        self.client = mqtt.Client(client_id="lwm2m-app-%d-%d" % (os.getpid(), next(_ids)))
+        self.client.on_message = self._on_message
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *a: subscribed.set()
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self.client.subscribe("lwm2m/#", qos=0)
+        assert subscribed.wait(10), "no SUBACK"
+
+    def _on_message(self, client, userdata, m):
+        try:
+            body = json.loads(m.payload)
+        except ValueError:
+            body = m.payload
+        with self.cond:
+            self.msgs.append((m.topic, body))
+            self.cond.notify_all()
+
+    def wait(self, pred, timeout=10):
+        """The first collected (topic, body) matching pred, removed from the list."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for i, (t, b) in enumerate(self.msgs):
+                    if pred(t, b):
+                        del self.msgs[i]
+                        return t, b
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("nothing matched within %ss; got %r" % (timeout, self.msgs[-10:]))
+                self.cond.wait(left)
+
+    def none(self, pred, wait=1.0):
+        time.sleep(wait)
+        with self.cond:
+            return not any(pred(t, b) for t, b in self.msgs)
+
+    def publish(self, topic, payload):
+        data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+        self.client.publish(topic, data, qos=0).wait_for_publish()
+
+    def command(self, ep, msg_type, data, timeout=10, **extra):
+        req = {"reqID": next(_ids), "msgType": msg_type, "data": data, **extra}
+        self.publish("lwm2m/%s/dn/cmd" % ep, req)
+        _, body = self.wait(lambda t, b: t == "lwm2m/%s/up/resp" % ep and isinstance(b, dict)
+                            and b.get("reqID") == req["reqID"], timeout)
+        return body
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture(scope="module")
+def server():
+    t = Trellis(settings=SETTINGS)
+    t.start()
+    yield t
+    code_ = t.stop()
+    if t.owned_dir:
+        t.owned_dir.cleanup()
+    assert code_ == 0
+
+
+@pytest.fixture
+def app(server):
+    m = Mqtt(server.mqtt_port)
+    yield m
+    m.close()
+
+
+@pytest.fixture
+def make_client(server):
+    made = []
+
+    def make(endpoint=None, **kwargs):
+        c = Lwm2mClient(server.port("lwm2m.coap_port"), endpoint or new_ep(), **kwargs)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+
+
+def registered(app, client, **kwargs):
+    rsp = client.register(**kwargs)
+    assert rsp is not None and rsp.code == CREATED, rsp
+    app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % client.endpoint and b.get("msgType") == "register")
+    return client
+
+
+# ---------------------------------------------------------------- registration
+
+def test_register_publishes_the_emqx_event(app, make_client):
+    c = make_client(version="1.0", lifetime=120)
+    rsp = c.register()
+    assert rsp.code == CREATED
+    assert c.location.startswith("/rd/")
+    _, ev = app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % c.endpoint)
+    assert ev["msgType"] == "register"
+    data = ev["data"]
+    assert data["ep"] == c.endpoint
+    assert data["lt"] == 120
+    assert data["lwm2m"] == "1.0"
+    assert data["b"] == "U"
+    assert data["alternatePath"] == "/"
+    assert "/3/0" in data["objectList"] and "/3303/0" in data["objectList"]
+
+
+def test_update_publishes_on_up_update_and_deregister_ends_it(app, make_client):
+    c = registered(app, make_client())
+    rsp = c.update(lifetime=90, with_objects=True)
+    assert rsp.code == CHANGED
+    _, ev = app.wait(lambda t, b: t == "lwm2m/%s/up/update" % c.endpoint)
+    assert ev["msgType"] == "update"
+    assert ev["data"]["lt"] == 90
+    assert "/3303/0" in ev["data"]["objectList"]
+    assert c.deregister().code == DELETED
+    r = app.command(c.endpoint, "read", {"path": "/3/0/0"})
+    assert r["data"]["code"] == "4.04"
+    assert "not registered" in r["data"]["error"]
+    # The old location is gone.
+    assert c.update().code == NOT_FOUND
+
+
+def test_lifetime_expiry_removes_the_registration(app, make_client, server):
+    c = registered(app, make_client(lifetime=2))
+    server.wait_for_log("registration expired ep=%s" % c.endpoint, timeout=10)
+    r = app.command(c.endpoint, "read", {"path": "/3/0/0"})
+    assert r["data"]["code"] == "4.04"
+
+
+def test_alternate_path_prefixes_requests(app, make_client):
+    c = registered(app, make_client(alternate_path="/lwm2m"))
+    r = app.command(c.endpoint, "read", {"path": "/3/0/0"})
+    assert r["data"]["code"] == "2.05", r
+    assert c.requests[-1]["raw_path"] == "/lwm2m/3/0/0"
+
+
+# ---------------------------------------------------------------- reads in every format
+
+@pytest.mark.parametrize("version,ct,expected", [
+    ("1.0", None, TLV),
+    ("1.1", None, SENML_CBOR),
+    ("1.1", SENML_JSON, SENML_JSON),
+    ("1.1", LWM2M_JSON, LWM2M_JSON),
+])
+def test_read_chooses_the_format_the_client_registered(app, make_client, version, ct, expected):
+    c = registered(app, make_client(version=version, root_ct=ct))
+    r = app.command(c.endpoint, "read", {"path": "/3/0"}, imei="echoed")
+    assert r["msgType"] == "read" and r["imei"] == "echoed"
+    data = r["data"]
+    assert (data["code"], data["codeMsg"], data["reqPath"]) == ("2.05", "content", "/3/0")
+    values = {item["path"]: item["value"] for item in data["content"]}
+    assert values["/3/0/0"] == "Trellis Test Co."
+    assert values["/3/0/9"] == 95                 # Integer stays a number
+    assert values["/3/0/7/1"] == 5000             # multiple resource instances keep their path
+    assert values["/3/0/13"] == 1700000000        # Time as seconds
+    assert c.requests[-1]["accept"] == expected
+
+
+def test_read_single_float_resource_is_a_number(app, make_client):
+    c = registered(app, make_client(version="1.0"))
+    r = app.command(c.endpoint, "read", {"path": "/3303/0/5700"})
+    assert r["data"]["content"] == [{"path": "/3303/0/5700", "value": 21.5}]
+
+
+def test_read_of_a_large_object_goes_block_wise(app, make_client):
+    c = make_client(version="1.1", root_ct=SENML_JSON)
+    c.add_instance(3341, 0, {5527: Resource("String", "x" * 3000)})
+    registered(app, c)
+    r = app.command(c.endpoint, "read", {"path": "/3341/0/5527"})
+    assert r["data"]["code"] == "2.05", r
+    assert r["data"]["content"][0]["value"] == "x" * 3000
+    blocks = [q for q in c.requests if q["path"] == "/3341/0/5527"]
+    assert len(blocks) >= 3
+
+
+# ---------------------------------------------------------------- writes, execute, attributes
+
+def test_write_single_resource(app, make_client):
+    c = registered(app, make_client(version="1.0"))
+    r = app.command(c.endpoint, "write", {"path": "/3311/0/5851", "type": "Integer", "value": 77})
+    assert (r["data"]["code"], r["data"]["codeMsg"]) == ("2.04", "changed")
+    assert c.store[(3311, 0, 5851)].value == 77
+    req = c.requests[-1]
+    assert req["method"] == 3 and req["format"] == TLV     # PUT, TLV for LwM2M 1.0
+
+
+def test_batch_write_is_a_partial_update(app, make_client):
+    c = registered(app, make_client(version="1.1", root_ct=SENML_JSON))
+    r = app.command(c.endpoint, "write", {"basePath": "/3311/0", "content": [
+        {"path": "5850", "type": "Boolean", "value": True},
+        {"path": "5750", "type": "String", "value": "porch"}]})
+    assert r["data"]["code"] == "2.04", r
+    assert c.store[(3311, 0, 5850)].value is True
+    assert c.store[(3311, 0, 5750)].value == "porch"
+    req = c.requests[-1]
+    assert req["method"] == 2 and req["format"] == SENML_JSON  # POST: partial update
+
+
+def test_large_opaque_write_goes_block_wise(app, make_client):
+    c = make_client(version="1.1", root_ct=SENML_CBOR)
+    c.add_instance(5, 0, {0: Resource("Opaque", b"")})
+    registered(app, c)
+    blob = bytes(range(256)) * 12
+    r = app.command(c.endpoint, "write", {"path": "/5/0/0", "value": base64.b64encode(blob).decode()})
+    assert r["data"]["code"] == "2.04", r
+    assert c.store[(5, 0, 0)].value == blob
+
+
+def test_write_attributes(app, make_client):
+    c = registered(app, make_client())
+    r = app.command(c.endpoint, "write-attr", {"path": "/3303/0/5700", "pmin": 5, "pmax": 60, "gt": 30.5})
+    assert r["data"]["code"] == "2.04", r
+    assert c.attributes["/3303/0/5700"] == {"pmin": "5", "pmax": "60", "gt": "30.5"}
+
+
+def test_execute_with_arguments(app, make_client):
+    c = registered(app, make_client())
+    r = app.command(c.endpoint, "execute", {"path": "/3/0/4", "args": "0='now'"})
+    assert r["data"]["code"] == "2.04", r
+    assert c.executed == [("/3/0/4", "0='now'")]
+
+
+def test_discover_returns_links(app, make_client):
+    c = registered(app, make_client())
+    c.attributes["/3/0"] = {"pmin": "10"}
+    r = app.command(c.endpoint, "discover", {"path": "/3/0"})
+    assert r["data"]["code"] == "2.05"
+    assert r["data"]["content"][0] == "</3/0>;pmin=10"
+    assert "</3/0/9>" in r["data"]["content"]
+    assert c.requests[-1]["accept"] == LINK
+
+
+def test_create_and_delete(app, make_client):
+    c = registered(app, make_client(version="1.0"))
+    r = app.command(c.endpoint, "create", {"basePath": "/3303", "content": [
+        {"path": "1/5700", "value": 19.5}]})
+    assert (r["data"]["code"], r["data"]["codeMsg"]) == ("2.01", "created"), r
+    assert r["data"]["location"] == "/3303/1"
+    assert c.store[(3303, 1, 5700)].value == 19.5
+    r = app.command(c.endpoint, "delete", {"path": "/3303/1"})
+    assert (r["data"]["code"], r["data"]["codeMsg"]) == ("2.02", "deleted")
+    assert (3303, 1) not in c.instances
+
+
+# ---------------------------------------------------------------- observe
+
+def test_observe_notify_and_cancel_with_the_original_token(app, make_client):
+    c = registered(app, make_client(version="1.0"))
+    r = app.command(c.endpoint, "observe", {"path": "/3303/0/5700"})
+    assert r["msgType"] == "observe"
+    assert r["data"]["code"] == "2.05"
+    assert r["data"]["content"] == [{"path": "/3303/0/5700", "value": 21.5}]
+    token = c.requests[-1]["token"]
+    req_id = r["reqID"]
+    c.set_value("/3303/0/5700", 23.25)
+    _, n = app.wait(lambda t, b: t == "lwm2m/%s/up/notify" % c.endpoint)
+    assert n["msgType"] == "notify"
+    assert n["reqID"] == req_id
+    assert n["seqNum"] == 2
+    assert n["data"]["content"] == [{"path": "/3303/0/5700", "value": 23.25}]
+    r = app.command(c.endpoint, "cancel-observe", {"path": "/3303/0/5700"})
+    assert r["data"]["code"] == "2.05", r
+    cancel = c.requests[-1]
+    assert cancel["observe"] == 1 and cancel["token"] == token
+    assert not c.observers
+    r = app.command(c.endpoint, "cancel-observe", {"path": "/3303/0/5700"})
+    assert r["data"]["code"] == "4.04" and "no observation" in r["data"]["error"]
+
+
+def test_reregistration_reestablishes_observations(app, make_client):
+    c = registered(app, make_client(version="1.0"))
+    r = app.command(c.endpoint, "observe", {"path": "/3311/0/5851"})
+    assert r["data"]["code"] == "2.05"
+    first_token = c.requests[-1]["token"]
+    c.observers.clear()                     # the client rebooted and forgot
+    registered(app, c)
+    _, again = app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % c.endpoint and b.get("msgType") == "observe")
+    assert again["reqID"] == r["reqID"]
+    assert c.requests[-1]["observe"] == 0 and c.requests[-1]["token"] != first_token
+    c.set_value("/3311/0/5851", 12)
+    _, n = app.wait(lambda t, b: t == "lwm2m/%s/up/notify" % c.endpoint)
+    assert n["data"]["content"] == [{"path": "/3311/0/5851", "value": 12}]
+
+
+# ---------------------------------------------------------------- queue mode and timeouts
+
+def test_queue_mode_holds_commands_until_the_next_update(app, make_client):
+    c = registered(app, make_client(queue_mode=True))
+    time.sleep(2.5)                         # past lwm2m.qmode_time_window
+    c.asleep = True
+    req = {"reqID": next(_ids), "msgType": "read", "data": {"path": "/3/0/1"}}
+    app.publish("lwm2m/%s/dn/cmd" % c.endpoint, req)
+    assert app.none(lambda t, b: t.endswith("/up/resp") and b.get("reqID") == req["reqID"], wait=2.5)
+    assert not [q for q in c.requests if q["path"] == "/3/0/1"]
+    c.asleep = False
+    assert c.update().code == CHANGED
+    _, r = app.wait(lambda t, b: t.endswith("/up/resp") and b.get("reqID") == req["reqID"])
+    assert r["data"]["content"] == [{"path": "/3/0/1", "value": "Lightweight M2M Client"}]
+
+
+def test_request_timeout_answers_coap_timeout(app, make_client):
+    c = registered(app, make_client())
+    c.asleep = True
+    r = app.command(c.endpoint, "read", {"path": "/3/0/1"}, timeout=15)
+    assert r["msgType"] == "coap_timeout"
+    assert r["data"]["code"] == "5.04"
+    assert r["data"]["reqPath"] == "/3/0/1"
+    assert "lwm2m.request_timeout_s" in r["data"]["error"]
+
+
+# ---------------------------------------------------------------- clear errors
+
+def test_bad_command_json_is_answered(app, make_client):
+    c = registered(app, make_client())
+    app.publish("lwm2m/%s/dn/cmd" % c.endpoint, "{not json")
+    _, r = app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % c.endpoint and "reqID" not in b)
+    assert r["data"]["code"] == "4.00"
+    assert "not valid JSON" in r["data"]["error"]
+    r = app.command(c.endpoint, "frobnicate", {"path": "/3/0"})
+    assert r["data"]["code"] == "4.00" and "frobnicate" in r["data"]["error"]
+    r = app.command(c.endpoint, "read", {"path": "/3/zero"})
+    assert r["data"]["code"] == "4.00" and "data.path" in r["data"]["error"]
+    r = app.command(c.endpoint, "write", {"path": "/3311/0/5851", "value": "many"})
+    assert r["data"]["code"] == "4.00" and "/3311/0/5851" in r["data"]["error"]
+
+
+def test_unknown_objects_are_named(app, make_client):
+    c = make_client()
+    c.add_instance(32769, 0, {1: Resource("Integer", 5)})
+    registered(app, c)
+    r = app.command(c.endpoint, "read", {"path": "/4242/0"})
+    assert r["data"]["code"] == "4.04"
+    assert "object 4242 is not in the client's object list" in r["data"]["error"]
+    r = app.command(c.endpoint, "write", {"path": "/32769/0/1", "value": 6})
+    assert r["data"]["code"] == "4.00" and "give \"type\"" in r["data"]["error"]
+    r = app.command(c.endpoint, "write", {"path": "/32769/0/1", "type": "Integer", "value": 6})
+    assert r["data"]["code"] == "2.04"
+
+
+def test_command_for_an_unknown_endpoint(app):
+    r = app.command("nobody-%d" % os.getpid(), "read", {"path": "/3/0"})
+    assert r["data"]["code"] == "4.04" and "not registered" in r["data"]["error"]
+
+
+@pytest.mark.parametrize("queries,payload,expected,words", [
+    (["lt=60"], "</3/0>", code(4, 0), "ep"),
+    (["ep=x", "lwm2m=2.0"], "</3/0>", code(4, 12), "1.0, 1.1 and 1.2"),
+    (["ep=x", "lt=999999"], "</3/0>", code(4, 0), "lifetime_max"),
+    (["ep=x"], "</3/0", code(4, 0), "link URI without '>'"),
+    (["ep=x"], "</3/0/1>", code(4, 0), "not an object or an object instance"),
+    (["ep=a/b"], "</3/0>", code(4, 0), "topic"),
+])
+def test_bad_registration_is_refused_with_a_diagnostic(make_client, queries, payload, expected, words):
+    c = make_client()
+    rsp = c.register(queries=queries, payload=payload)
+    assert rsp.code == expected, rsp
+    assert words in rsp.payload.decode()
+
+
+def test_malformed_coap_is_survived(server, app, make_client):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    port = server.port("lwm2m.coap_port")
+    for junk in (b"", b"\x00", b"\xff\xff\xff\xff", b"\x40\x02\x00\x01\xf0\x00",  # reserved option nibble
+                 b"\x48\x02\x00\x01", os.urandom(64)):
+        s.sendto(junk, ("127.0.0.1", port))
+    s.sendto(b"\x40\x02\x12\x34\xb5rd", ("127.0.0.1", port))  # truncated option
+    # Whatever libcoap answers is a reset or an acknowledgement, never a crash.
+    try:
+        while True:
+            data, _ = s.recvfrom(2048)
+            assert Message.decode(data).type in (2, 3)
+    except socket.timeout:
+        pass
+    s.close()
+    server.wait_for_log("discard malformed PDU")
+    # Unknown resources get a 4.04 with a word on where to register.
+    c = make_client()
+    rsp = c.request(GET, "/bs")
+    assert rsp.code == NOT_FOUND and b"/rd" in rsp.payload
+    registered(app, c)
+
+
+# ---------------------------------------------------------------- auto-observe
+
+def test_auto_observe_listed_paths(make_trellis):
+    t = make_trellis(settings={**SETTINGS, "lwm2m.auto_observe": "/3303/0/5700"})
+    t.start()
+    app = Mqtt(t.mqtt_port)
+    c = Lwm2mClient(t.port("lwm2m.coap_port"), new_ep("auto"), version="1.0")
+    try:
+        assert c.register().code == CREATED
+        _, r = app.wait(lambda tp, b: tp.endswith("/up/resp") and b.get("msgType") == "observe")
+        assert r["data"]["content"] == [{"path": "/3303/0/5700", "value": 21.5}]
+        c.set_value("/3303/0/5700", 30.0)
+        _, n = app.wait(lambda tp, b: tp.endswith("/up/notify"))
+        assert n["data"]["content"][0]["value"] == 30.0
+    finally:
+        c.close()
+        app.close()
+
+
+# ---------------------------------------------------------------- REST
+
+def test_rest_command_reaches_the_client(server, app, make_client):
+    """POST /api/v1/devices/{id}/commands takes the same JSON (an auto-registered
+    LwM2M device is named after its endpoint)."""
+    import urllib.request
+    c = registered(app, make_client(version="1.0"))
+    body = json.dumps({"msgType": "read", "data": {"path": "/3303/0/5700"}}).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/devices/%s/commands?timeout=5"
+                                 % (server.http_port, c.endpoint), data=body,
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=15) as r:
+        answer = json.loads(r.read())
+    assert answer["data"]["code"] == "2.05", answer
+    assert answer["data"]["content"] == [{"path": "/3303/0/5700", "value": 21.5}]
+
+
+def test_rest_command_for_a_sleeping_client_is_queued(server, app, make_client):
+    """A queue-mode client past its time window: 202 at once, and the command
+    runs (answer on up/resp) when the client next updates."""
+    import urllib.request
+    c = registered(app, make_client(queue_mode=True))
+    time.sleep(2.5)                         # past lwm2m.qmode_time_window
+    c.asleep = True
+    body = json.dumps({"msgType": "read", "data": {"path": "/3/0/1"}}).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/devices/%s/commands?timeout=5"
+                                 % (server.http_port, c.endpoint), data=body,
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=15) as r:
+        assert r.status == 202
+        queued = json.loads(r.read())
+    assert queued["status"] == "queued" and queued["endpoint"] == c.endpoint
+    c.asleep = False
+    assert c.update().code == CHANGED
+    _, r = app.wait(lambda t, b: t.endswith("/up/resp") and b.get("reqID") == queued["reqID"])
+    assert r["data"]["content"] == [{"path": "/3/0/1", "value": "Lightweight M2M Client"}]

@@ -1,0 +1,127 @@
+"""Tasks to MQTT devices over REST: sent to an online device and acked,
+kept pending for an offline one until it connects, failed by an ERROR ack,
+timed out when nobody answers; uploaded object definitions survive a restart."""
+
+import json
+import os
+
+from rest_support import Device, Rest, poll
+
+API = "/api/v1"
+
+
+def register(rest, device_id):
+    s, b = rest.post(API + "/devices", {"id": device_id, "credentials": {
+        "mqtt": {"username": device_id, "password": "pw"}}})
+    assert s == 201, b
+
+
+def state(rest, device_id, uid):
+    s, b = rest.get(API + "/devices/%s/commands/%s" % (device_id, uid))
+    assert s == 200, b
+    return b
+
+
+def test_task_to_online_device_and_ack(trellis):
+    rest = Rest(trellis.http_port)
+    register(rest, "pump")
+    dev = Device(trellis.mqtt_port, "pump", "pump", "pw")
+    dev.subscribe("pump/tasks/json")
+    poll(lambda: rest.get(API + "/devices/pump")[1]["online"])
+
+    s, cmd = rest.post(API + "/devices/pump/commands", {"command": {"id": "reboot", "params": {"delay": 5}}})
+    assert s == 202, cmd
+    assert cmd["state"] == "sent"
+    task = json.loads(dev.get().payload)
+    assert task[0]["uid"] == cmd["id"] and task[0]["command"]["id"] == "reboot"
+    assert isinstance(task[0]["timestamp"], int)
+    dev.publish("pump/acks/json", json.dumps([{"uid": cmd["id"], "status": "OK"}]))
+    poll(lambda: state(rest, "pump", cmd["id"])["state"] == "done")
+
+    s, cmd2 = rest.post(API + "/devices/pump/commands", {"write": [{"threshold": 30}]})
+    assert s == 202
+    assert json.loads(dev.get().payload)[0]["write"] == [{"threshold": 30}]
+    dev.publish("pump/acks/json", json.dumps({"uid": cmd2["id"], "status": "ERROR", "message": "read-only"}))
+    final = poll(lambda: (lambda b: b if b["state"] == "failed" else None)(state(rest, "pump", cmd2["id"])))
+    assert final["message"] == "read-only"
+    dev.close()
+
+
+def test_pending_task_is_delivered_on_connect(trellis):
+    rest = Rest(trellis.http_port)
+    register(rest, "valve")
+    # The device's persistent session subscribes, then the device goes away.
+    dev = Device(trellis.mqtt_port, "valve", "valve", "pw", clean=False)
+    dev.subscribe("valve/tasks/json")
+    dev.close()
+    poll(lambda: not rest.get(API + "/devices/valve")[1]["online"])
+    s, cmd = rest.post(API + "/devices/valve/commands", {"command": {"id": "open"}})
+    assert s == 202 and cmd["state"] == "pending"
+    # The task goes out when the device comes back online.
+    dev = Device(trellis.mqtt_port, "valve", "valve", "pw", clean=False)
+    task = json.loads(dev.get().payload)
+    assert task[0]["uid"] == cmd["id"]
+    poll(lambda: state(rest, "valve", cmd["id"])["state"] == "sent")
+    dev.publish("valve/acks/json", json.dumps([{"uid": cmd["id"], "status": "OK"}]))
+    poll(lambda: state(rest, "valve", cmd["id"])["state"] == "done")
+    dev.close()
+
+
+def test_unanswered_task_times_out(make_trellis):
+    t = make_trellis(settings={"commands.timeout_s": 1}).start()
+    try:
+        rest = Rest(t.http_port)
+        register(rest, "mute")
+        s, cmd = rest.post(API + "/devices/mute/commands", {"command": {"id": "x"}})
+        assert s == 202
+        poll(lambda: state(rest, "mute", cmd["id"])["state"] == "timed_out", timeout=10)
+    finally:
+        t.close()
+
+
+XML = """<?xml version="1.0" encoding="utf-8"?>
+<LWM2M xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <Object ObjectType="MODefinition">
+    <Name>Trellis Test</Name>
+    <Description1>Uploaded in a test</Description1>
+    <ObjectID>32769</ObjectID>
+    <ObjectURN>urn:oma:lwm2m:x:32769</ObjectURN>
+    <MultipleInstances>Single</MultipleInstances>
+    <Mandatory>Optional</Mandatory>
+    <Resources>
+      <Item ID="0">
+        <Name>Level</Name>
+        <Operations>RW</Operations>
+        <MultipleInstances>Single</MultipleInstances>
+        <Mandatory>Mandatory</Mandatory>
+        <Type>Integer</Type>
+        <RangeEnumeration>0..100</RangeEnumeration>
+        <Units>%</Units>
+        <Description>How full</Description>
+      </Item>
+    </Resources>
+    <Description2></Description2>
+  </Object>
+</LWM2M>
+"""
+
+
+def test_object_upload_survives_restart(make_trellis):
+    first = make_trellis().start()
+    data, ports = first.data_dir, first.ports
+    rest = Rest(first.http_port)
+    s, b = rest.request("POST", API + "/objects", raw=XML.encode(), headers={"Content-Type": "application/xml"})
+    assert s == 201, b
+    s, o = rest.get(API + "/objects/32769")
+    assert s == 200
+    r = o["resources"][0]
+    assert (r["name"], r["operations"], r["type"], r["range"], r["units"]) == ("Level", "RW", "Integer", "0..100", "%")
+    s, b = rest.request("POST", API + "/objects", raw=b"<LWM2M><Object>", headers={"Content-Type": "application/xml"})
+    assert s == 400 and b["error"]["code"] == "bad_request"
+    rest.close()
+    assert first.stop() == 0
+    assert os.path.exists(os.path.join(str(data), "objects", "32769.xml"))
+
+    second = make_trellis(data_dir=data, ports=ports).start()
+    s, o = Rest(second.http_port).get(API + "/objects/32769")
+    assert s == 200 and o["name"] == "Trellis Test"
