@@ -6,7 +6,6 @@
 // Threads: deliver() runs on publishers' threads; everything else on the
 // strand of the connection attached at the time. One mutex guards the state.
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 
 #include "core/auth.hpp"
 #include "core/bus.hpp"
+#include "core/fifo.hpp"
 #include "core/metrics.hpp"
 
 namespace trellis::mqtt {
@@ -113,8 +113,8 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   const void* owner_ = nullptr;
   std::function<void()> wake_;  // empty while no connection is attached
   bool wake_pending_ = false;
-  std::deque<Outgoing> queue_;
-  std::deque<InFlight> inflight_;  // in send order, for in-order resend
+  Fifo<Outgoing> queue_;
+  std::vector<InFlight> inflight_;  // in send order, for in-order resend; at most max_inflight
   std::set<uint16_t> inbound_qos2_;
   std::map<std::string, uint8_t> subscriptions_;
   uint16_t last_packet_id_ = 0;
