@@ -71,7 +71,8 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
   auto doc = nlohmann::json::parse(msg.body(), nullptr, false);
   if (!doc.is_object()) return;
   auto type = doc.value("msgType", std::string());
-  if (type != "read" && type != "notify") return;
+  // An observe command's answer carries the current value, like a read.
+  if (type != "read" && type != "observe" && type != "notify") return;
   auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return;
   auto code = data->value("code", std::string());
@@ -91,7 +92,10 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
     Point p;
     p.device_id = *id;
     p.key = item["path"].is_string() ? item["path"].get<std::string>() : std::string();
-    p.ts_ms = ts;
+    // A value the client time-stamped (SenML "t", seconds) is stored at that time.
+    const auto t = item.find("time");
+    p.ts_ms =
+        t != item.end() && t->is_number() ? static_cast<int64_t>(t->get<double>() * 1000) : ts;
     if (p.key.empty()) continue;
     if (v.is_boolean()) {
       p.value = v.get<bool>();

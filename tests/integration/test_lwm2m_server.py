@@ -313,6 +313,28 @@ def test_observe_notify_and_cancel_with_the_original_token(app, make_client):
     assert r["data"]["code"] == "4.04" and "no observation" in r["data"]["error"]
 
 
+def test_read_and_notified_values_are_stored_as_telemetry(server, app, make_client):
+    """Values from an observe answer, a notification and a read land in the
+    telemetry store of the endpoint's device, keyed by path, typed by the model."""
+    import urllib.request
+    c = registered(app, make_client(version="1.0"))
+    assert app.command(c.endpoint, "observe", {"path": "/3303/0/5700"})["data"]["code"] == "2.05"
+    c.set_value("/3303/0/5700", 23.25)
+    app.wait(lambda t, b: t == "lwm2m/%s/up/notify" % c.endpoint)
+    assert app.command(c.endpoint, "read", {"path": "/3/0/1"})["data"]["code"] == "2.05"
+
+    def stored():
+        url = "http://127.0.0.1:%d/api/v1/devices/%s/telemetry?keys=/3303/0/5700,/3/0/1&order=asc" % (
+            server.http_port, c.endpoint)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return [(p["key"], p["value"]) for p in json.loads(r.read())["items"]]
+    deadline = time.monotonic() + 10
+    while len(stored()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)                    # the writer batches; poll the REST API
+    assert sorted(stored()) == [("/3/0/1", "Lightweight M2M Client"), ("/3303/0/5700", 21.5),
+                                ("/3303/0/5700", 23.25)]
+
+
 def test_reregistration_reestablishes_observations(app, make_client):
     c = registered(app, make_client(version="1.0"))
     r = app.command(c.endpoint, "observe", {"path": "/3311/0/5851"})
