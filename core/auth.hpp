@@ -86,7 +86,11 @@ class DeviceDirectory {
   // Resolves a protocol-level identity (MQTT client id, LwM2M endpoint name,
   // MQTT-SN client id) to a device id, creating the device when auto-registration
   // is on. nullopt means refused (unknown device and auto-registration off).
-  virtual std::optional<std::string> admit(std::string_view protocol, std::string_view identity) = 0;
+  virtual std::optional<std::string> admit(std::string_view protocol,
+                                           std::string_view identity) = 0;
+  // The same resolution without creating anything: the device already registered
+  // for this identity, or nullopt.
+  virtual std::optional<std::string> find(std::string_view protocol, std::string_view identity) = 0;
 
   virtual void set_online(std::string_view device_id, std::string_view protocol,
                           std::string_view remote) = 0;

@@ -180,6 +180,17 @@ std::optional<std::string> RegistryService::resolve(std::string_view protocol,
   return std::nullopt;
 }
 
+std::optional<std::string> RegistryService::find(std::string_view protocol,
+                                                 std::string_view identity) {
+  {
+    std::lock_guard lk(cache_mu_);
+    sync_generation();
+    auto it = admitted_.find(admit_key(protocol, identity));
+    if (it != admitted_.end()) return it->second;
+  }
+  return resolve(protocol, std::string(identity));
+}
+
 std::optional<std::string> RegistryService::admit(std::string_view protocol,
                                                   std::string_view identity) {
   std::string id(identity);

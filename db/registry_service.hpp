@@ -43,6 +43,7 @@ class RegistryService final : public Authenticator, public DeviceDirectory {
   AuthOutcome authenticate(const ConnectCredentials& creds) override;
   std::optional<Psk> psk_for_identity(std::string_view identity) override;
   std::optional<std::string> admit(std::string_view protocol, std::string_view identity) override;
+  std::optional<std::string> find(std::string_view protocol, std::string_view identity) override;
   void set_online(std::string_view device_id, std::string_view protocol,
                   std::string_view remote) override;
   void set_offline(std::string_view device_id, std::string_view protocol) override;

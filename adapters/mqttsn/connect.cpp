@@ -21,7 +21,12 @@ void GatewayCore::on_connect(const std::string& from, const Connect& c, Clock::t
   }
 
   std::optional<std::string> device;
-  if (directory_) device = directory_->admit("mqttsn", c.client_id);
+  // Required registration means registered beforehand: admit() would
+  // auto-register any client id.
+  if (directory_) {
+    device = options_.require_registered ? directory_->find("mqttsn", c.client_id)
+                                         : directory_->admit("mqttsn", c.client_id);
+  }
   if (!device && options_.require_registered) {
     counters_.auth_failures.add();
     TLOG(info, "mqttsn") << "connect refused" << log::kv("client", c.client_id)

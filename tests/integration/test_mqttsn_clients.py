@@ -98,9 +98,11 @@ def test_presence_events_follow_mqttsn_clients(trellis):
     events.disconnect()
 
 
-def test_registered_device_is_admitted_when_registration_is_required(make_trellis):
+@pytest.mark.parametrize("auto_register", [False, True])
+def test_registered_device_is_admitted_when_registration_is_required(make_trellis, auto_register):
+    # Auto-registration does not open the door: required means registered beforehand.
     t = make_trellis(settings={"mqttsn.require_registered": True,
-                               "registry.auto_register": False}).start()
+                               "registry.auto_register": auto_register}).start()
     require_rest(t)
     status, body = api(t, "POST", "/devices", {"id": "sn-known", "name": "MQTT-SN sensor"})
     assert status == 201, body

@@ -203,6 +203,14 @@ TEST_F(RegistryTest, AdmitUnknownWithoutAutoRegisterIsRefusedAndCounted) {
   EXPECT_EQ(db_->devices().get("stranger").error().code, "not_found");
 }
 
+TEST_F(RegistryTest, FindNeverRegistersEvenWithAutoRegisterOn) {
+  auto reg = make();
+  EXPECT_EQ(reg.find("mqttsn", "stranger"), std::nullopt);
+  EXPECT_EQ(db_->devices().get("stranger").error().code, "not_found");
+  EXPECT_EQ(reg.stats().auto_registered, 0u);
+  EXPECT_EQ(reg.find("mqtt", "boiler-1"), "boiler-1");
+}
+
 TEST_F(RegistryTest, AdmitLwm2mResolvesEndpointNames) {
   auto reg = make();
   EXPECT_EQ(reg.admit("lwm2m", "urn:dev:boiler-1"), "boiler-1");

@@ -29,6 +29,9 @@ class FakeRegistry : public Authenticator, public DeviceDirectory {
     if (identity == "ep-refused") return std::nullopt;
     return "dev-" + std::string(identity);
   }
+  std::optional<std::string> find(std::string_view protocol, std::string_view identity) override {
+    return admit(protocol, identity);
+  }
   void set_online(std::string_view device, std::string_view protocol,
                   std::string_view remote) override {
     std::lock_guard lock(mu);

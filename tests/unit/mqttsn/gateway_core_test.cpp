@@ -33,6 +33,9 @@ class FakeDirectory : public DeviceDirectory {
     if (refused.count(std::string(identity))) return std::nullopt;
     return "dev-" + std::string(identity);
   }
+  std::optional<std::string> find(std::string_view protocol, std::string_view identity) override {
+    return admit(protocol, identity);
+  }
   void set_online(std::string_view device_id, std::string_view protocol,
                   std::string_view remote) override {
     EXPECT_EQ(protocol, "mqttsn");
