@@ -17,11 +17,19 @@ def connect(port, client_id, clean=True):
     c = mqtt.Client(client_id=client_id, clean_session=clean)
     c.on_message = lambda cl, u, m: got.put(m)
     c.on_connect = lambda cl, u, flags, rc: connected.put((flags.get("session present", 0), rc))
+    c.subacks = queue.Queue()
+    c.on_subscribe = lambda cl, u, mid, granted: c.subacks.put(granted)
     c.connect("127.0.0.1", port)
     c.loop_start()
     present, rc = connected.get(timeout=TIMEOUT)
     assert rc == 0
     return c, got, present
+
+
+def subscribe(c, topic_filter, qos):
+    """Subscribes and waits for the SUBACK; returns the granted QoS."""
+    c.subscribe(topic_filter, qos=qos)
+    return c.subacks.get(timeout=TIMEOUT)[0]
 
 
 def publish(port, topic, payload, qos=1, retain=False):
@@ -37,9 +45,7 @@ def test_retained_and_persistent_session_survive_restart(make_trellis):
 
     sub, got, present = connect(port, "keeper", clean=False)
     assert present == 0
-    r, = [sub.subscribe("plant/#", qos=1)]
-    assert r[0] == 0
-    # Subscription is in place once a message goes through.
+    assert subscribe(sub, "plant/#", 1) == 1
     publish(port, "plant/warmup", "w")
     assert got.get(timeout=TIMEOUT).payload == b"w"
     sub.disconnect()
@@ -83,7 +89,7 @@ def test_presence_events_for_a_known_device(trellis):
     trellis.wait_for_log("device registered device=boiler-7")
 
     watcher, events, _ = connect(port, "watcher")
-    watcher.subscribe("$events/devices/boiler-7/+", qos=1)
+    subscribe(watcher, "$events/devices/boiler-7/+", 1)
     dev, _, _ = connect(port, "boiler-7")
     m = events.get(timeout=TIMEOUT)
     while not m.topic.endswith("/online"):
