@@ -296,8 +296,9 @@ std::optional<std::string> Server::device_of(const std::string& client_id, const
   // An authenticated device is its principal; an anonymous client is a device
   // when its client id names one (no device is created just for connecting).
   if (who.kind == PrincipalKind::device) return who.id;
-  if (who.kind == PrincipalKind::anonymous && parts_->db->devices().get(client_id))
+  if (who.kind == PrincipalKind::anonymous && parts_->db->devices().exists(client_id)) {
     return client_id;
+  }
   return std::nullopt;
 }
 

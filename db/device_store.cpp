@@ -189,8 +189,32 @@ Result<Device> DeviceStore::create(const NewDevice& d) {
     ins.run();
     return *read_device(c, d.id);
   });
-  if (r) db_.registry_changed();
+  if (r) {
+    {
+      std::lock_guard lock(ids_mu_);
+      if (ids_) ids_->insert(d.id);
+    }
+    db_.registry_changed();
+  }
   return r;
+}
+
+bool DeviceStore::exists(std::string_view id) const {
+  std::lock_guard lock(ids_mu_);
+  if (!ids_) {
+    // Loading under the lock orders it with create() and remove(), which
+    // update the set after their commit.
+    std::unordered_set<std::string> ids;
+    auto loaded = guarded([&]() -> Status {
+      auto c = db_.readers().acquire();
+      auto st = c->prepare("SELECT id FROM devices");
+      while (st.step()) ids.insert(st.column_text(0));
+      return Ok{};
+    });
+    if (!loaded) return get(id).ok();  // not cached: ask the database this time
+    ids_ = std::move(ids);
+  }
+  return ids_->contains(std::string(id));
 }
 
 Result<Device> DeviceStore::get(std::string_view id) const {
@@ -337,7 +361,13 @@ Status DeviceStore::remove(std::string_view id) {
     c.prepare("DELETE FROM devices WHERE id = ?").bind(1, id).run();
     return Ok{};
   });
-  if (r) db_.registry_changed();
+  if (r) {
+    {
+      std::lock_guard lock(ids_mu_);
+      if (ids_) ids_->erase(std::string(id));
+    }
+    db_.registry_changed();
+  }
   return r;
 }
 

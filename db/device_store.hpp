@@ -1,9 +1,11 @@
 #pragma once
 // The device registry table: CRUD with credentials, lookups by credential, and
 // presence. Thread-safe; reads use the read pool, writes the database's writer.
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "core/result.hpp"
 #include "db/device.hpp"
@@ -21,6 +23,10 @@ class DeviceStore {
   // PSK identity already taken; usernames are shared with applications).
   Result<Device> create(const NewDevice& d);
   Result<Device> get(std::string_view id) const;
+  // Whether a device has this id, answered from memory: every MQTT connect and
+  // disconnect asks, and a database read each time would cost more than the
+  // connection itself.
+  bool exists(std::string_view id) const;
   // Sorted by id; `cursor` is the next_cursor of the previous page, or empty.
   Result<DevicePage> list(std::size_t limit, std::string_view cursor = {}) const;
   Result<Device> patch(std::string_view id, const DevicePatch& p);
@@ -57,6 +63,11 @@ class DeviceStore {
 
   Database& db_;
   TelemetryStore& telemetry_;
+
+  // Every device id, read on first use and kept up to date by create() and
+  // remove(), the only ways a device row comes and goes.
+  mutable std::mutex ids_mu_;
+  mutable std::optional<std::unordered_set<std::string>> ids_;
 };
 
 }  // namespace trellis::db

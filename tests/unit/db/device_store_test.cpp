@@ -99,6 +99,19 @@ TEST_F(DeviceStoreTest, GetUnknownIsNotFound) {
   EXPECT_EQ(r.error().message, "device 'nope' does not exist");
 }
 
+TEST_F(DeviceStoreTest, ExistsFollowsCreateAndRemove) {
+  NewDevice early;
+  early.id = "early";
+  ASSERT_TRUE(devices().create(early));    // before the id set is first read
+  EXPECT_TRUE(devices().exists("early"));  // loads the set
+  EXPECT_FALSE(devices().exists("boiler-1"));
+  ASSERT_TRUE(devices().create(boiler()));
+  EXPECT_TRUE(devices().exists("boiler-1"));
+  ASSERT_TRUE(devices().remove("boiler-1"));
+  EXPECT_FALSE(devices().exists("boiler-1"));
+  EXPECT_TRUE(devices().exists("early"));
+}
+
 TEST_F(DeviceStoreTest, DuplicateIdIsAConflict) {
   ASSERT_TRUE(devices().create(NewDevice{.id = "a"}));
   auto r = devices().create(NewDevice{.id = "a"});
