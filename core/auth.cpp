@@ -40,22 +40,27 @@ bool any_pattern(const std::vector<std::string>& patterns, std::string_view clie
 
 }  // namespace
 
+const Acl& SharedAcl::none() {
+  static const Acl empty;
+  return empty;
+}
+
 bool Principal::may_publish(std::string_view topic, std::string_view client_id) const {
   auto matches = [&](const std::string& p) { return topic::matches(p, topic, false); };
-  if (any_pattern(acl.deny, client_id, username, matches)) return false;
-  return any_pattern(acl.publish, client_id, username, matches);
+  if (any_pattern(acl->deny, client_id, username, matches)) return false;
+  return any_pattern(acl->publish, client_id, username, matches);
 }
 
 bool Principal::may_subscribe(std::string_view filter, std::string_view client_id) const {
   auto covered = [&](const std::string& p) { return topic::covers(p, filter); };
-  if (any_pattern(acl.deny, client_id, username, covered)) return false;
-  return any_pattern(acl.subscribe, client_id, username, covered);
+  if (any_pattern(acl->deny, client_id, username, covered)) return false;
+  return any_pattern(acl->subscribe, client_id, username, covered);
 }
 
 bool Principal::may_receive(std::string_view topic, std::string_view client_id) const {
-  if (acl.deny.empty()) return true;
+  if (acl->deny.empty()) return true;
   auto matches = [&](const std::string& p) { return topic::matches(p, topic, false); };
-  return !any_pattern(acl.deny, client_id, username, matches);
+  return !any_pattern(acl->deny, client_id, username, matches);
 }
 
 }  // namespace trellis

@@ -21,6 +21,21 @@ struct Acl {
   static Acl allow_all() { return Acl{{"#"}, {"#"}, {}}; }
 };
 
+// An Acl held by reference count: every connection of one kind (anonymous
+// clients, say) shares one copy instead of holding its own lists.
+class SharedAcl {
+ public:
+  SharedAcl() = default;  // allows nothing
+  // Implicit, so a Principal can be written with a plain Acl.
+  SharedAcl(Acl acl) : acl_(std::make_shared<const Acl>(std::move(acl))) {}
+  const Acl& operator*() const { return acl_ ? *acl_ : none(); }
+  const Acl* operator->() const { return &**this; }
+
+ private:
+  static const Acl& none();
+  std::shared_ptr<const Acl> acl_;
+};
+
 enum class PrincipalKind { anonymous, device, application };
 
 // Who a connected client turned out to be, and what it may do.
@@ -28,7 +43,7 @@ struct Principal {
   PrincipalKind kind = PrincipalKind::anonymous;
   std::string id;        // device id or application name; empty when anonymous
   std::string username;  // as presented
-  Acl acl;
+  SharedAcl acl;
 
   // Whether this principal may publish to a topic name.
   bool may_publish(std::string_view topic, std::string_view client_id) const;

@@ -17,10 +17,10 @@ namespace trellis::db {
 class Database;
 
 struct RegistryOptions {
-  bool allow_anonymous = true;               // mqtt.allow_anonymous
-  Acl anonymous_acl = Acl::allow_all();      // mqtt.anonymous_acl
-  bool auto_register = true;                 // registry.auto_register
-  std::string lwm2m_topic_prefix = "lwm2m";  // lwm2m.topic_prefix
+  bool allow_anonymous = true;                 // mqtt.allow_anonymous
+  SharedAcl anonymous_acl = Acl::allow_all();  // mqtt.anonymous_acl
+  bool auto_register = true;                   // registry.auto_register
+  std::string lwm2m_topic_prefix = "lwm2m";    // lwm2m.topic_prefix
   // Remembers a keyed digest of a password that verified, so a reconnect
   // skips PBKDF2; forgotten whenever devices or applications change.
   bool cache_verified_passwords = true;
@@ -69,7 +69,7 @@ class RegistryService final : public Authenticator, public DeviceDirectory {
     std::optional<std::string> password_hash;
     std::optional<std::string> api_key_sha256;
     std::optional<std::string> endpoint;
-    Acl acl;
+    SharedAcl acl;
     std::string verified_tag;  // keyed digest of a password that verified; empty if none
   };
   std::optional<Login> login(const std::string& username);

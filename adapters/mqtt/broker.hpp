@@ -28,7 +28,7 @@ struct BrokerOptions {
   uint16_t max_inflight = 32;
   std::size_t max_queued_messages = 1000;
   bool allow_anonymous = true;
-  Acl anonymous_acl = Acl::allow_all();
+  SharedAcl anonymous_acl = Acl::allow_all();
   std::chrono::seconds connect_timeout{10};
   std::size_t max_connections = 0;  // 0: unlimited
 };

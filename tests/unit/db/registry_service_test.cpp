@@ -61,7 +61,7 @@ TEST_F(RegistryTest, NoUsernameIsAnonymousWhenAllowed) {
   auto out = reg.authenticate(mqtt(std::nullopt, std::nullopt));
   EXPECT_EQ(out.status, AuthStatus::accepted);
   EXPECT_EQ(out.principal.kind, PrincipalKind::anonymous);
-  EXPECT_EQ(out.principal.acl.publish, std::vector<std::string>{"public/#"});
+  EXPECT_EQ(out.principal.acl->publish, std::vector<std::string>{"public/#"});
 }
 
 TEST_F(RegistryTest, NoUsernameIsNotAuthorizedWhenAnonymousIsOff) {
@@ -80,8 +80,8 @@ TEST_F(RegistryTest, DeviceWithRightPasswordGetsItsOwnTopics) {
   EXPECT_EQ(out.principal.id, "boiler-1");
   EXPECT_EQ(out.principal.username, "boiler-user");
   std::vector<std::string> own = {"boiler-1/#", "lwm2m/urn:dev:boiler-1/#"};
-  EXPECT_EQ(out.principal.acl.publish, own);
-  EXPECT_EQ(out.principal.acl.subscribe, own);
+  EXPECT_EQ(out.principal.acl->publish, own);
+  EXPECT_EQ(out.principal.acl->subscribe, own);
   EXPECT_TRUE(out.principal.may_publish("boiler-1/messages/json", "c1"));
   EXPECT_FALSE(out.principal.may_publish("boiler-2/messages/json", "c1"));
 }
@@ -92,7 +92,7 @@ TEST_F(RegistryTest, DeviceAclUsesTheConfiguredLwm2mPrefix) {
   auto reg = make(o);
   auto out = reg.authenticate(mqtt("boiler-user", "right"));
   ASSERT_EQ(out.status, AuthStatus::accepted);
-  EXPECT_EQ(out.principal.acl.publish[1], "lw/urn:dev:boiler-1/#");
+  EXPECT_EQ(out.principal.acl->publish[1], "lw/urn:dev:boiler-1/#");
 }
 
 TEST_F(RegistryTest, WrongPasswordIsBadCredentialsEvenWithAnonymousOn) {
@@ -121,8 +121,8 @@ TEST_F(RegistryTest, ApplicationGetsItsAcl) {
   ASSERT_EQ(out.status, AuthStatus::accepted);
   EXPECT_EQ(out.principal.kind, PrincipalKind::application);
   EXPECT_EQ(out.principal.id, "dashboard");
-  EXPECT_EQ(out.principal.acl.publish, std::vector<std::string>{"cmd/#"});
-  EXPECT_EQ(out.principal.acl.deny, std::vector<std::string>{"secret/#"});
+  EXPECT_EQ(out.principal.acl->publish, std::vector<std::string>{"cmd/#"});
+  EXPECT_EQ(out.principal.acl->deny, std::vector<std::string>{"secret/#"});
 }
 
 TEST_F(RegistryTest, ApplicationWithOnlyAnApiKeyUsesItAsPassword) {
