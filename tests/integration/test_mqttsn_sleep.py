@@ -31,10 +31,16 @@ def fall_asleep(t, client_id, topic, duration=60, qos=1):
 
 def test_buffered_messages_are_delivered_on_pingreq_then_pingresp(t):
     pub = m.Client(t.mqtt_port, "sleep-pub")
+    watcher = m.Client(t.mqtt_port, "sleep-watcher")
+    watcher.subscribe("sn/sleep/#", 1)
     c = fall_asleep(t, "sn-sleeper", "sn/sleep/#")
     pub.publish("sn/sleep/a", b"one", qos=0)
     pub.publish("sn/sleep/b", b"two", qos=1)
     pub.publish("sn/sleep/a", b"three", qos=1)
+    # All three routed (so buffered for the sleeper) before it wakes.
+    assert [g.payload for g in watcher.get_until("sn/sleep/a")] == [b"one"]
+    assert [g.payload for g in watcher.get_until("sn/sleep/a")] == [b"two", b"three"]
+    watcher.disconnect()
     # It wakes on another address (a new socket) and names itself.
     awake = sn.Client(sn_port(t), "sn-sleeper")
     awake.send(sn.pingreq("sn-sleeper"))
