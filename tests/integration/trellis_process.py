@@ -34,6 +34,17 @@ def free_port(kind=socket.SOCK_STREAM):
             continue
 
 
+def free_ports(keys):
+    """Distinct free ports, one per key: the kernel may hand the same port out
+    again once the probing socket is closed."""
+    chosen = {}
+    while len(chosen) < len(keys):
+        port = free_port()
+        if port not in chosen.values():
+            chosen[keys[len(chosen)]] = port
+    return chosen
+
+
 class Trellis:
     """One running trellis process. `settings` are --set overrides."""
 
@@ -43,9 +54,13 @@ class Trellis:
             self.owned_dir = tempfile.TemporaryDirectory(prefix="trellis-test-")
             data_dir = self.owned_dir.name
         self.data_dir = data_dir
-        self.ports = dict(ports) if ports else {k: free_port() for k in PORT_KEYS}
-        self.settings = {"data_dir": data_dir, "log.level": "debug", **{k: v for k, v in self.ports.items()}}
-        self.settings.update(settings or {})
+        # Ports picked here may be taken by another test process before trellis
+        # binds them; start() then picks again (never for ports a test chose).
+        self.own_ports = not ports
+        self.ports = dict(ports) if ports else free_ports(PORT_KEYS)
+        self.user_settings = dict(settings or {})
+        self.settings = {"data_dir": data_dir, "log.level": "debug", **self.ports}
+        self.settings.update(self.user_settings)
         self.env = env
         self.extra_args = args or []
         self.proc = None
@@ -64,7 +79,20 @@ class Trellis:
     def port(self, key):
         return int(self.settings[key])
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, attempts=3):
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except AssertionError:
+                lost_race = any("Address already in use" in l for l in self.lines)
+                if not (lost_race and self.own_ports and attempt + 1 < attempts):
+                    raise
+                self.ports = free_ports(PORT_KEYS)
+                self.settings.update(self.ports)
+                self.settings.update(self.user_settings)
+                self.lines = []
+
+    def _start_once(self, timeout):
         cmd = [TRELLIS_BIN]
         for k, v in self.settings.items():
             if isinstance(v, bool):
