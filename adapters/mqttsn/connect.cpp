@@ -161,13 +161,16 @@ void GatewayCore::finish_connect(Client& client, Clock::time_point now, Actions&
                        << log::kv("keepalive", client.keepalive)
                        << log::kv("will", !client.will.topic.empty())
                        << log::kv("queued", client.queue.size());
-  if (client.pending) {
-    client.pending->sent_at = now;
-    client.pending->retries = 0;
-    if (auto* pub = std::get_if<Publish>(&client.pending->message)) pub->dup = true;
-    send(client, client.pending->message, out);
-  }
+  resend_pending(client, now, out);
   pump(client, now, out);
+}
+
+void GatewayCore::resend_pending(Client& client, Clock::time_point now, Actions& out) {
+  if (!client.pending) return;
+  client.pending->sent_at = now;
+  client.pending->retries = 0;
+  if (auto* pub = std::get_if<Publish>(&client.pending->message)) pub->dup = true;  // 5.3.4
+  send(client, client.pending->message, out);
 }
 
 void GatewayCore::on_disconnect(Client& client, const Disconnect& d, Clock::time_point now,
@@ -225,12 +228,7 @@ void GatewayCore::wake(Client& client, const std::string& from, Clock::time_poin
     client.wake_budget = client.queue.size();
     TLOG(debug, "mqttsn") << "client awake" << log::kv("client", client.client_id)
                           << log::kv("queued", client.queue.size());
-    if (client.pending) {
-      client.pending->sent_at = now;
-      client.pending->retries = 0;
-      if (auto* pub = std::get_if<Publish>(&client.pending->message)) pub->dup = true;
-      send(client, client.pending->message, out);
-    }
+    resend_pending(client, now, out);
   }
   pump(client, now, out);
 }

@@ -134,6 +134,9 @@ class GatewayCore {
   void enqueue(Client& client, Outbound item);
   // Sends what the client may receive now: REGISTER first where needed.
   void pump(Client& client, Clock::time_point now, Actions& out);
+  // The message still unacknowledged when a client comes back (reconnect or
+  // wake-up) goes out again at once with DUP set and a fresh retry count.
+  void resend_pending(Client& client, Clock::time_point now, Actions& out);
 
   // subscribe.cpp
   void on_subscribe(Client& client, const Subscribe& s, Actions& out);

@@ -36,6 +36,11 @@ ACCEPTED, CONGESTION, INVALID_TOPIC_ID, NOT_SUPPORTED = 0, 1, 2, 3
 DUP, RETAIN, WILL, CLEAN = 0x80, 0x10, 0x08, 0x04
 
 
+def gateway_port(trellis):
+    """The UDP port of a running trellis's MQTT-SN gateway."""
+    return trellis.port("mqttsn.port")
+
+
 def qos_bits(qos):
     return {0: 0x00, 1: 0x20, 2: 0x40, -1: 0x60}[qos]
 

@@ -13,10 +13,6 @@ import mqtt_support as m
 import mqttsn_client as sn
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def api(t, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{t.http_port}/api/v1{path}", data=data,
@@ -54,7 +50,7 @@ def test_mqttsn_clients_are_listed_and_can_be_disconnected(trellis):
     require_rest(trellis)
     watcher = m.Client(trellis.mqtt_port, "api-watcher")
     watcher.subscribe("sn/api/#", 1)
-    c = sn.Client(sn_port(trellis), "sn-api")
+    c = sn.Client(sn.gateway_port(trellis), "sn-api")
     c.connect(keepalive=45, will=("sn/api/will", "kicked", 1, False))
     c.subscribe("sn/api/x", qos=1)
     listed = find_client(trellis, "sn-api")
@@ -87,7 +83,7 @@ def test_presence_events_follow_mqttsn_clients(trellis):
     require_rest(trellis)
     events = m.Client(trellis.mqtt_port, "presence-watcher")
     events.subscribe("$events/devices/sn-presence/#", 1)
-    c = sn.Client(sn_port(trellis), "sn-presence")
+    c = sn.Client(sn.gateway_port(trellis), "sn-presence")
     c.connect()
     online = events.get()
     assert online.topic == "$events/devices/sn-presence/online"
@@ -106,8 +102,8 @@ def test_registered_device_is_admitted_when_registration_is_required(make_trelli
     require_rest(t)
     status, body = api(t, "POST", "/devices", {"id": "sn-known", "name": "MQTT-SN sensor"})
     assert status == 201, body
-    known = sn.Client(sn_port(t), "sn-known")
+    known = sn.Client(sn.gateway_port(t), "sn-known")
     assert known.connect().rc == sn.ACCEPTED
-    stranger = sn.Client(sn_port(t), "sn-unknown")
+    stranger = sn.Client(sn.gateway_port(t), "sn-unknown")
     stranger.send(sn.connect("sn-unknown"))
     assert stranger.expect(sn.CONNACK).rc == sn.NOT_SUPPORTED

@@ -11,19 +11,15 @@ import mqttsn_client as sn
 from trellis_process import free_port
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def test_searchgw_is_answered_with_gwinfo_to_the_searcher(make_trellis):
     t = make_trellis(settings={"mqttsn.gateway_id": 42}).start()
-    c = sn.Client(sn_port(t))
+    c = sn.Client(sn.gateway_port(t))
     c.send(sn.searchgw(radius=1))
     p = c.expect(sn.GWINFO)
     assert p.gw_id == 42
     assert p.gw_add == b""  # sent by the gateway itself: no GwAdd (5.4.3)
     # Any socket, connected or not, gets its own answer.
-    other = sn.Client(sn_port(t))
+    other = sn.Client(sn.gateway_port(t))
     other.send(sn.searchgw())
     assert other.expect(sn.GWINFO).gw_id == 42
 
@@ -43,14 +39,14 @@ def test_advertise_is_sent_every_interval(make_trellis):
         assert p.type == sn.ADVERTISE
         assert p.gw_id == 7
         assert p.duration == 1  # seconds until the next one (5.4.1)
-        assert sender == ("127.0.0.1", sn_port(t))
+        assert sender == ("127.0.0.1", sn.gateway_port(t))
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     assert all(0.7 < g < 2.5 for g in gaps), gaps
     listener.close()
 
 
 def test_connect_is_accepted(trellis):
-    c = sn.Client(sn_port(trellis), "sn-basic")
+    c = sn.Client(sn.gateway_port(trellis), "sn-basic")
     assert c.connect(keepalive=30).rc == sn.ACCEPTED
     assert c.ping().type == sn.PINGRESP
     assert c.disconnect().duration is None
@@ -58,7 +54,7 @@ def test_connect_is_accepted(trellis):
 
 
 def test_connect_with_an_empty_client_id_is_refused(trellis):
-    c = sn.Client(sn_port(trellis))
+    c = sn.Client(sn.gateway_port(trellis))
     c.send(sn.connect(""))
     assert c.expect(sn.CONNACK).rc == sn.NOT_SUPPORTED
 
@@ -66,7 +62,7 @@ def test_connect_with_an_empty_client_id_is_refused(trellis):
 def test_will_exchange_then_will_published_when_keepalive_lapses(trellis):
     watcher = m.Client(trellis.mqtt_port, "will-watcher")
     watcher.subscribe("sn/will/#", 1)
-    c = sn.Client(sn_port(trellis), "sn-will")
+    c = sn.Client(sn.gateway_port(trellis), "sn-will")
     c.send(sn.connect("sn-will", clean=True, keepalive=1, will=True))
     c.expect(sn.WILLTOPICREQ)
     c.send(sn.willtopic("sn/will/sn-will", qos=1, retain=False))
@@ -87,7 +83,7 @@ def test_will_exchange_then_will_published_when_keepalive_lapses(trellis):
 
 
 def test_empty_willtopic_means_no_will(trellis):
-    c = sn.Client(sn_port(trellis), "sn-nowill")
+    c = sn.Client(sn.gateway_port(trellis), "sn-nowill")
     c.send(sn.connect("sn-nowill", will=True))
     c.expect(sn.WILLTOPICREQ)
     c.send(sn.willtopic(None))  # the empty WILLTOPIC (5.4.7)
@@ -97,7 +93,7 @@ def test_empty_willtopic_means_no_will(trellis):
 def test_will_updates_are_answered_and_used(trellis):
     watcher = m.Client(trellis.mqtt_port, "upd-watcher")
     watcher.subscribe("sn/upd/#", 2)
-    c = sn.Client(sn_port(trellis), "sn-upd")
+    c = sn.Client(sn.gateway_port(trellis), "sn-upd")
     c.connect(keepalive=2, will=("sn/upd/old", "old", 0, False))
     c.send(sn.willtopicupd("sn/upd/new", qos=2, retain=False))
     assert c.expect(sn.WILLTOPICRESP).rc == sn.ACCEPTED
@@ -113,7 +109,7 @@ def test_will_updates_are_answered_and_used(trellis):
 def test_disconnect_ends_the_session_without_the_will(trellis):
     watcher = m.Client(trellis.mqtt_port, "quiet-watcher")
     watcher.subscribe("sn/quiet/#", 1)
-    c = sn.Client(sn_port(trellis), "sn-quiet")
+    c = sn.Client(sn.gateway_port(trellis), "sn-quiet")
     c.connect(keepalive=1, will=("sn/quiet/will", "should not appear", 1, False))
     c.disconnect()
     trellis.wait_for_log("client disconnected client=sn-quiet")
@@ -130,7 +126,7 @@ def test_persistent_session_keeps_subscriptions_and_messages(trellis):
     pub = m.Client(trellis.mqtt_port, "persist-pub")
     watcher = m.Client(trellis.mqtt_port, "persist-watcher")
     watcher.subscribe("sn/persist/b", 0)
-    c = sn.Client(sn_port(trellis), "sn-persist")
+    c = sn.Client(sn.gateway_port(trellis), "sn-persist")
     c.connect(clean=False)
     c.subscribe("sn/persist/#", qos=1)
     c.disconnect()
@@ -141,7 +137,7 @@ def test_persistent_session_keeps_subscriptions_and_messages(trellis):
     assert watcher.get().payload == b"qos0 is not kept"
     watcher.disconnect()
     # Back from another address: the session follows the client id.
-    back = sn.Client(sn_port(trellis), "sn-persist")
+    back = sn.Client(sn.gateway_port(trellis), "sn-persist")
     back.connect(clean=False)
     p = back.get()
     assert (p.topic, p.data, p.qos) == ("sn/persist/a", b"while away", 1)
@@ -154,7 +150,7 @@ def test_persistent_session_keeps_subscriptions_and_messages(trellis):
 
 def test_clean_session_forgets_the_old_subscriptions(trellis):
     pub = m.Client(trellis.mqtt_port, "clean-pub")
-    c = sn.Client(sn_port(trellis), "sn-clean")
+    c = sn.Client(sn.gateway_port(trellis), "sn-clean")
     c.connect(clean=False)
     c.subscribe("sn/clean/#", qos=1)
     c.connect(clean=True)
@@ -165,10 +161,10 @@ def test_clean_session_forgets_the_old_subscriptions(trellis):
 
 def test_reconnect_from_a_new_address_moves_the_client(trellis):
     pub = m.Client(trellis.mqtt_port, "move-pub")
-    first = sn.Client(sn_port(trellis), "sn-move")
+    first = sn.Client(sn.gateway_port(trellis), "sn-move")
     first.connect(clean=False)
     first.subscribe("sn/move", qos=0)
-    second = sn.Client(sn_port(trellis), "sn-move")
+    second = sn.Client(sn.gateway_port(trellis), "sn-move")
     second.connect(clean=False)
     pub.publish("sn/move", b"to the new address", qos=1)
     p = second.get()
@@ -182,7 +178,7 @@ def test_reconnect_from_a_new_address_moves_the_client(trellis):
 def test_unregistered_client_is_refused_when_registration_is_required(make_trellis):
     t = make_trellis(settings={"mqttsn.require_registered": True,
                                "registry.auto_register": False}).start()
-    c = sn.Client(sn_port(t), "sn-stranger")
+    c = sn.Client(sn.gateway_port(t), "sn-stranger")
     c.send(sn.connect("sn-stranger"))
     assert c.expect(sn.CONNACK).rc == sn.NOT_SUPPORTED  # MQTT-SN's refusal (5.3.10)
     t.wait_for_log("connect refused client=sn-stranger")

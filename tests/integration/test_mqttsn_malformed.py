@@ -25,10 +25,6 @@ MALFORMED = [
 ]
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def wait_for_malformed_lines(t, n):
     """Waits for the n-th "malformed datagram dropped" line; returns how many
     there are (the log reaches us through a pipe, a little behind)."""
@@ -39,7 +35,7 @@ def wait_for_malformed_lines(t, n):
 
 
 def test_malformed_datagrams_from_a_stranger_are_dropped_unanswered(trellis):
-    stranger = sn.Client(sn_port(trellis), "stranger")
+    stranger = sn.Client(sn.gateway_port(trellis), "stranger")
     for bad in MALFORMED:
         stranger.send(bad)
     # The first answer it ever gets is to its SEARCHGW.
@@ -52,11 +48,11 @@ def test_malformed_datagrams_from_a_stranger_are_dropped_unanswered(trellis):
 def test_malformed_datagrams_do_not_disturb_anyone(trellis):
     paho = m.Client(trellis.mqtt_port, "mal-paho")
     paho.subscribe("sn/mal/up", 2)
-    victim = sn.Client(sn_port(trellis), "sn-victim")
+    victim = sn.Client(sn.gateway_port(trellis), "sn-victim")
     victim.connect()
     victim.subscribe("sn/mal/down", qos=1)
     topic_id = victim.register("sn/mal/up")
-    bystander = sn.Client(sn_port(trellis), "sn-bystander")
+    bystander = sn.Client(sn.gateway_port(trellis), "sn-bystander")
     bystander.connect()
     bystander.subscribe("sn/mal/down", qos=1)
 
@@ -64,7 +60,7 @@ def test_malformed_datagrams_do_not_disturb_anyone(trellis):
     # from its own address and from elsewhere.
     victim.send(sn.publish(topic_id, b"exactly once", qos=2, msg_id=77))
     assert victim.expect(sn.PUBREC).msg_id == 77
-    stranger = sn.Client(sn_port(trellis), "stranger")
+    stranger = sn.Client(sn.gateway_port(trellis), "stranger")
     for bad in MALFORMED:
         victim.send(bad)
         stranger.send(bad)

@@ -31,14 +31,10 @@ def t_retry(make_trellis):
                                              "mqttsn.max_retries": 2})).start()
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def test_publish_qos_0_1_2_from_a_client(t):
     sub = m.Client(t.mqtt_port, "up-sub")
     sub.subscribe("sn/up/#", 2)
-    c = sn.Client(sn_port(t), "sn-up")
+    c = sn.Client(sn.gateway_port(t), "sn-up")
     c.connect()
     topic_id = c.register("sn/up/data")
     # QoS 0: no answer at all.
@@ -63,7 +59,7 @@ def test_publish_qos_0_1_2_from_a_client(t):
 
 def test_publish_qos_0_1_2_to_a_client(t):
     pub = m.Client(t.mqtt_port, "down-pub")
-    c = sn.Client(sn_port(t), "sn-down")
+    c = sn.Client(sn.gateway_port(t), "sn-down")
     c.connect()
     ack = c.subscribe("sn/down/x", qos=2)
     assert ack.qos == 2
@@ -89,7 +85,7 @@ def test_publish_qos_0_1_2_to_a_client(t):
 
 def test_delivery_qos_is_the_lower_of_publish_and_subscription(t):
     pub = m.Client(t.mqtt_port, "min-pub")
-    c = sn.Client(sn_port(t), "sn-min")
+    c = sn.Client(sn.gateway_port(t), "sn-min")
     c.connect()
     assert c.subscribe("sn/min", qos=1).qos == 1
     pub.publish("sn/min", b"sent at 2", qos=2)
@@ -100,7 +96,7 @@ def test_delivery_qos_is_the_lower_of_publish_and_subscription(t):
 
 def test_outbound_messages_go_one_at_a_time_in_order(t):
     pub = m.Client(t.mqtt_port, "order-pub")
-    c = sn.Client(sn_port(t), "sn-order")
+    c = sn.Client(sn.gateway_port(t), "sn-order")
     c.connect()
     c.subscribe("sn/order", qos=1)
     for i in range(5):
@@ -118,7 +114,7 @@ def test_outbound_messages_go_one_at_a_time_in_order(t):
 def test_qos_minus_one_from_a_client_that_never_connected(t):
     sub = m.Client(t.mqtt_port, "minus-sub")
     sub.subscribe([("sn/minus/#", 1), ("mo", 1)])
-    stranger = sn.Client(sn_port(t), "never-connected")
+    stranger = sn.Client(sn.gateway_port(t), "never-connected")
     stranger.send(sn.publish(9, b"predefined", qos=-1, id_type=sn.PREDEFINED))
     stranger.send(sn.publish(sn.short_id("mo"), b"short", qos=-1, id_type=sn.SHORT))
     stranger.send(sn.publish(1000, b"unknown id", qos=-1, id_type=sn.PREDEFINED))  # dropped
@@ -136,7 +132,7 @@ def test_retained_messages_are_sent_on_subscribe(t):
     pub = m.Client(t.mqtt_port, "ret-pub")
     pub.publish("sn/ret/a", b"kept a", qos=1, retain=True)
     pub.publish("sn/ret/b", b"kept b", qos=0, retain=True)
-    c = sn.Client(sn_port(t), "sn-ret")
+    c = sn.Client(sn.gateway_port(t), "sn-ret")
     c.connect()
     ack = c.subscribe("sn/ret/+", qos=1)
     assert ack.rc == sn.ACCEPTED
@@ -156,7 +152,7 @@ def test_retained_messages_are_sent_on_subscribe(t):
 def test_unacknowledged_publish_is_retransmitted_with_dup(t_retry):
     t = t_retry
     pub = m.Client(t.mqtt_port, "retry-pub")
-    c = sn.Client(sn_port(t), "sn-retry")
+    c = sn.Client(sn.gateway_port(t), "sn-retry")
     c.connect()
     c.subscribe("sn/retry", qos=1)
     pub.publish("sn/retry", b"ack me", qos=1)
@@ -180,7 +176,7 @@ def test_client_lost_after_nretry_retransmissions_and_will_published(t_retry):
     t = t_retry
     watcher = m.Client(t.mqtt_port, "nretry-watcher")
     watcher.subscribe("sn/nretry/#", 1)
-    c = sn.Client(sn_port(t), "sn-nretry")
+    c = sn.Client(sn.gateway_port(t), "sn-nretry")
     c.connect(keepalive=60, will=("sn/nretry/will", "lost by retries", 1, False))
     c.subscribe("sn/nretry/data", qos=1)
     watcher.publish("sn/nretry/data", b"never acked", qos=1)

@@ -16,12 +16,8 @@ def t(make_trellis):
     return make_trellis(settings={"mqttsn.max_buffered_messages": 3}).start()
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def fall_asleep(t, client_id, topic, duration=60, qos=1):
-    c = sn.Client(sn_port(t), client_id)
+    c = sn.Client(sn.gateway_port(t), client_id)
     c.connect(clean=False)
     c.subscribe(topic, qos=qos)
     assert c.disconnect(duration).type == sn.DISCONNECT  # acknowledged (6.14)
@@ -42,7 +38,7 @@ def test_buffered_messages_are_delivered_on_pingreq_then_pingresp(t):
     assert [g.payload for g in watcher.get_until("sn/sleep/a")] == [b"two", b"three"]
     watcher.disconnect()
     # It wakes on another address (a new socket) and names itself.
-    awake = sn.Client(sn_port(t), "sn-sleeper")
+    awake = sn.Client(sn.gateway_port(t), "sn-sleeper")
     awake.send(sn.pingreq("sn-sleeper"))
     got = [awake.get() for _ in range(3)]
     assert [(g.topic, g.data) for g in got] == [
@@ -89,7 +85,7 @@ def test_connect_wakes_a_sleeping_client(t):
 def test_client_that_sleeps_past_its_duration_is_lost_and_its_will_published(t):
     watcher = m.Client(t.mqtt_port, "sleep-watcher")
     watcher.subscribe("sn/sleepwill/#", 1)
-    c = sn.Client(sn_port(t), "sn-overslept")
+    c = sn.Client(sn.gateway_port(t), "sn-overslept")
     c.connect(keepalive=60, will=("sn/sleepwill/sn-overslept", "overslept", 1, False))
     c.disconnect(1)
     went_to_sleep = time.monotonic()
@@ -107,7 +103,7 @@ def test_client_that_sleeps_past_its_duration_is_lost_and_its_will_published(t):
 def test_pingreq_keeps_a_sleeping_client_from_being_lost(t):
     watcher = m.Client(t.mqtt_port, "alive-watcher")
     watcher.subscribe("sn/alive/#", 1)
-    c = sn.Client(sn_port(t), "sn-alive")
+    c = sn.Client(sn.gateway_port(t), "sn-alive")
     c.connect(keepalive=60, will=("sn/alive/will", "should not appear", 1, False))
     c.disconnect(2)
     for _ in range(3):  # 3 x 1 s: past 1.5 x 2 s were it not for the PINGREQs

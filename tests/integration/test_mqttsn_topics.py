@@ -21,14 +21,10 @@ def t(make_trellis):
     }).start()
 
 
-def sn_port(t):
-    return t.port("mqttsn.port")
-
-
 def test_client_registers_a_topic_and_publishes_by_its_id(t):
     sub = m.Client(t.mqtt_port, "reg-sub")
     sub.subscribe("sn/reg/#", 1)
-    c = sn.Client(sn_port(t), "sn-reg")
+    c = sn.Client(sn.gateway_port(t), "sn-reg")
     c.connect()
     topic_id = c.register("sn/reg/temp")
     assert topic_id not in (0x0000, 0xFFFF)
@@ -40,7 +36,7 @@ def test_client_registers_a_topic_and_publishes_by_its_id(t):
 
 
 def test_register_of_a_wildcard_is_refused(t):
-    c = sn.Client(sn_port(t), "sn-regwild")
+    c = sn.Client(sn.gateway_port(t), "sn-regwild")
     c.connect()
     c.send(sn.register(3, "sn/reg/+"))
     p = c.expect(sn.REGACK)
@@ -49,7 +45,7 @@ def test_register_of_a_wildcard_is_refused(t):
 
 def test_gateway_registers_a_topic_before_publishing_it_on_a_wildcard(t):
     pub = m.Client(t.mqtt_port, "wild-pub")
-    c = sn.Client(sn_port(t), "sn-wild")
+    c = sn.Client(sn.gateway_port(t), "sn-wild")
     c.connect()
     ack = c.subscribe("sn/wild/#", qos=0)
     assert ack.topic_id == 0  # not relevant for a wildcard (5.4.16)
@@ -73,7 +69,7 @@ def test_gateway_registers_a_topic_before_publishing_it_on_a_wildcard(t):
 
 def test_subscribe_by_name_gives_the_id_deliveries_use(t):
     pub = m.Client(t.mqtt_port, "name-pub")
-    c = sn.Client(sn_port(t), "sn-name")
+    c = sn.Client(sn.gateway_port(t), "sn-name")
     c.connect()
     ack = c.subscribe("sn/name/exact", qos=1)
     assert ack.rc == sn.ACCEPTED and ack.topic_id != 0
@@ -87,7 +83,7 @@ def test_subscribe_by_name_gives_the_id_deliveries_use(t):
 def test_short_topic_names_both_ways(t):
     paho = m.Client(t.mqtt_port, "short-paho")
     paho.subscribe("ab", 1)
-    c = sn.Client(sn_port(t), "sn-short")
+    c = sn.Client(sn.gateway_port(t), "sn-short")
     c.connect()
     c.publish(sn.short_id("ab"), b"short up", qos=1, id_type=sn.SHORT)
     msg = paho.get()
@@ -105,7 +101,7 @@ def test_short_topic_names_both_ways(t):
 def test_predefined_topic_ids_both_ways(t):
     paho = m.Client(t.mqtt_port, "pre-paho")
     paho.subscribe("sn/pre/#", 1)
-    c = sn.Client(sn_port(t), "sn-pre")
+    c = sn.Client(sn.gateway_port(t), "sn-pre")
     c.connect()
     c.publish(5, b"predefined up", qos=1, id_type=sn.PREDEFINED)
     msg = paho.get()
@@ -121,7 +117,7 @@ def test_predefined_topic_ids_both_ways(t):
 
 
 def test_unknown_topic_ids_are_answered_invalid_topic_id(t):
-    c = sn.Client(sn_port(t), "sn-invalid")
+    c = sn.Client(sn.gateway_port(t), "sn-invalid")
     c.connect()
     for qos in (0, 1, 2):
         msg_id = c.next_msg_id() if qos else 0
@@ -138,7 +134,7 @@ def test_unknown_topic_ids_are_answered_invalid_topic_id(t):
 def test_congestion_when_too_many_qos2_messages_await_pubrel(t):
     sub = m.Client(t.mqtt_port, "cong-sub")
     sub.subscribe("sn/pre/five", 2)
-    c = sn.Client(sn_port(t), "sn-cong")
+    c = sn.Client(sn.gateway_port(t), "sn-cong")
     c.connect()
     # max_buffered_messages = 2 bounds the QoS 2 messages held for PUBREL.
     for msg_id in (1, 2):
@@ -158,7 +154,7 @@ def test_congestion_when_too_many_qos2_messages_await_pubrel(t):
 
 def test_unsubscribe_by_name_predefined_id_and_short_name(t):
     pub = m.Client(t.mqtt_port, "unsub-pub")
-    c = sn.Client(sn_port(t), "sn-unsub")
+    c = sn.Client(sn.gateway_port(t), "sn-unsub")
     c.connect()
     c.subscribe("sn/unsub/#", qos=0)
     c.subscribe(6, qos=0, id_type=sn.PREDEFINED)
