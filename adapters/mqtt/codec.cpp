@@ -403,39 +403,45 @@ void Decoder::feed(std::string_view bytes) {
 
 char* Decoder::prepare(std::size_t n) {
   compact();
-  if (buf_.size() < size_ + n) buf_.resize(size_ + n);
-  return buf_.data() + size_;
+  if (capacity_ < size_ + n) {
+    // Uninitialised on purpose: the kernel fills it, and zeroing a 64 KiB
+    // read buffer per resize would cost more than the read.
+    auto bigger = std::make_unique_for_overwrite<char[]>(size_ + n);
+    if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
+    buf_ = std::move(bigger);
+    capacity_ = size_ + n;
+  }
+  return buf_.get() + size_;
 }
 
 void Decoder::commit(std::size_t n) {
-  assert(size_ + n <= buf_.size());
+  assert(size_ + n <= capacity_);
   size_ += n;
 }
 
 DecodeResult Decoder::next() {
-  DecodeResult r = decode(std::string_view(buf_.data() + start_, size_ - start_), max_packet_size_);
+  DecodeResult r = decode(std::string_view(buf_.get() + start_, size_ - start_), max_packet_size_);
   if (r.is_packet()) {
     start_ += r.consumed;
     if (start_ == size_) {
       start_ = size_ = 0;
       // Do not keep a large packet's buffer around for an idle connection.
-      if (buf_.size() > 64 * 1024) buf_ = std::string();
+      if (capacity_ > 64 * 1024) shrink_to(0);
     }
   }
   return r;
 }
 
 void Decoder::shrink_to(std::size_t keep) {
-  if (start_ != size_ || buf_.capacity() <= keep) return;
+  if (start_ != size_ || capacity_ <= keep) return;
   start_ = size_ = 0;
-  std::string fresh;
-  fresh.reserve(keep);
-  buf_.swap(fresh);
+  buf_ = keep ? std::make_unique_for_overwrite<char[]>(keep) : nullptr;
+  capacity_ = keep;
 }
 
 void Decoder::compact() {
   if (start_ == 0) return;
-  std::memmove(buf_.data(), buf_.data() + start_, size_ - start_);
+  std::memmove(buf_.get(), buf_.get() + start_, size_ - start_);
   size_ -= start_;
   start_ = 0;
 }

@@ -4,6 +4,7 @@
 // Every function here may be called from any thread.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -205,6 +206,7 @@ class Decoder {
   DecodeResult next();
 
   std::size_t buffered() const { return size_ - start_; }
+  std::size_t capacity() const { return capacity_; }
 
   // Gives back buffer memory beyond `keep` bytes while no bytes are buffered,
   // so that an idle connection holds little.
@@ -214,7 +216,8 @@ class Decoder {
   void compact();
 
   std::size_t max_packet_size_;
-  std::string buf_;  // bytes [start_, size_) are unread
+  std::unique_ptr<char[]> buf_;  // bytes [start_, size_) are unread
+  std::size_t capacity_ = 0;
   std::size_t start_ = 0;
   std::size_t size_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <cstring>
 #include <random>
 
 #include "core/log.hpp"
@@ -18,6 +19,8 @@ namespace {
 // connection holds a small buffer and a busy one reads in large gulps.
 constexpr std::size_t min_read = 512;
 constexpr std::size_t max_read = 64 * 1024;
+// Reads in a row before other connections on the thread get their turn.
+constexpr int max_reads_per_wake = 16;
 // Messages taken from the session per write: bounds the batch a slow reader
 // can pin in memory while keeping writes large.
 constexpr std::size_t pump_batch = 256;
@@ -38,7 +41,6 @@ Connection::Connection(Broker& broker, std::unique_ptr<Transport> transport, Str
     : broker_(broker),
       transport_(std::move(transport)),
       strand_(std::move(strand)),
-      timer_(strand_),
       decoder_(broker.options().max_packet_size),
       read_size_(min_read) {}
 
@@ -70,20 +72,73 @@ void Connection::kick(std::string reason) {
   });
 }
 
+void Connection::wake() {
+  asio::post(strand_, [self = shared_from_this()] { self->pump(); });
+}
+
 void Connection::do_read() {
-  char* into = decoder_.prepare(read_size_);
-  transport_->read_some(
-      asio::buffer(into, read_size_),
-      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
-        self->on_read(ec, n);
-      }));
+  auto on_read = asio::bind_executor(
+      strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_read(ec, n); });
+  Socket* socket = transport_->plain_socket();
+  if (socket && read_size_ == min_read) {
+    // A quiet connection waits with a read into a few bytes inside this
+    // object, so it holds no read buffer while idle. (A readiness wait would
+    // do that too, but Asio does not retry one that races an arriving edge.)
+    socket->async_read_some(
+        asio::buffer(peek_),
+        asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
+          self->on_peek(ec, n);
+        }));
+  } else if (socket) {
+    socket->async_read_some(asio::buffer(decoder_.prepare(read_size_), read_size_),
+                            std::move(on_read));
+  } else {
+    transport_->read_some(asio::buffer(decoder_.prepare(read_size_), read_size_),
+                          std::move(on_read));
+  }
+}
+
+void Connection::on_peek(ErrorCode ec, std::size_t n) {
+  if (closed_) return;
+  if (n) std::memcpy(decoder_.prepare(n), peek_.data(), n);
+  if (!consume(ec, n)) return;
+  if (n == peek_.size()) return drain();
+  decoder_.shrink_to(0);  // only when no partial packet is buffered
+  do_read();
+}
+
+void Connection::drain() {
+  if (closed_) return;
+  Socket& socket = *transport_->plain_socket();
+  for (int reads = 0; reads < max_reads_per_wake; ++reads) {
+    ErrorCode ec;
+    char* into = decoder_.prepare(read_size_);
+    std::size_t asked = read_size_;
+    std::size_t n = socket.read_some(asio::buffer(into, asked), ec);
+    bool drained = ec == asio::error::would_block || ec == asio::error::try_again;
+    if (!drained) {
+      if (!consume(ec, n)) return;
+      drained = n < asked;
+    }
+    if (drained) {
+      if (read_size_ == min_read) decoder_.shrink_to(0);
+      do_read();
+      return;
+    }
+  }
+  // More may be waiting: carry on after the other handlers on this strand.
+  asio::post(strand_, [self = shared_from_this()] { self->drain(); });
 }
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
   if (closed_) return;
+  if (consume(ec, n)) do_read();
+}
+
+bool Connection::consume(ErrorCode ec, std::size_t n) {
   if (ec) {
     close(ec == asio::error::eof ? "connection closed by client" : "read error", true);
-    return;
+    return false;
   }
   decoder_.commit(n);
   broker_.counters().bytes_received.add(n);
@@ -97,10 +152,10 @@ void Connection::on_read(ErrorCode ec, std::size_t n) {
                          << log::kv("remote", transport_->remote())
                          << log::kv("error", r.error.code) << log::kv("detail", r.error.message);
       close("malformed packet", true);
-      return;
+      return false;
     }
     broker_.counters().messages_received.add();
-    if (!handle(r.packet)) return;
+    if (!handle(r.packet)) return false;
   }
   if (n == read_size_ && read_size_ < max_read) {
     read_size_ *= 2;
@@ -108,7 +163,7 @@ void Connection::on_read(ErrorCode ec, std::size_t n) {
     read_size_ /= 2;
     decoder_.shrink_to(read_size_);
   }
-  do_read();
+  return true;
 }
 
 bool Connection::handle(Packet& packet) {
@@ -214,7 +269,7 @@ bool Connection::on_connect(Connect& c) {
   username_ = c.username.value_or("");
   clean_session_ = c.clean_session;
   keepalive_ = c.keepalive;
-  will_ = std::move(c.will);
+  if (c.will) will_ = std::make_unique<Will>(std::move(*c.will));
   principal_ = std::move(auth.principal);
   connected_ = true;
   connected_at_ms_ = now_ms();
@@ -223,15 +278,7 @@ bool Connection::on_connect(Connect& c) {
   session_ = opened.session;
   // MQTT 3.1 has no session present flag: that CONNACK byte is reserved there.
   send(Connack{opened.present && v311, connack_code::accepted});
-  std::weak_ptr<Connection> weak = shared_from_this();
-  auto resend = session_->attach(
-      this,
-      [weak, strand = strand_] {
-        asio::post(strand, [weak] {
-          if (auto self = weak.lock()) self->pump();
-        });
-      },
-      principal_);
+  auto resend = session_->attach(shared_from_this(), principal_);
   send_outgoing(resend);
   pump();
 
@@ -242,8 +289,11 @@ bool Connection::on_connect(Connect& c) {
   if (broker_.events().connected) broker_.events().connected(info(), principal_);
 
   // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
-  timer_.cancel();
-  if (keepalive_ > 0) arm_timer(std::chrono::milliseconds(keepalive_ * 1500));
+  if (keepalive_ > 0) {
+    arm_timer(std::chrono::milliseconds(keepalive_ * 1500));
+  } else {
+    timer_.reset();  // cancels the CONNECT deadline
+  }
   return true;
 }
 
@@ -304,20 +354,24 @@ void Connection::on_unsubscribe(const Unsubscribe& u) {
 }
 
 void Connection::send(const Packet& packet) {
-  encode_to(packet, queued_.bytes());
+  if (!writes_) writes_ = std::make_unique<Writes>();
+  encode_to(packet, writes_->queued.bytes());
   broker_.counters().messages_sent.add();
   start_write();
 }
 
 void Connection::send_outgoing(const std::vector<Outgoing>& items) {
+  if (items.empty()) return;
+  if (!writes_) writes_ = std::make_unique<Writes>();
+  WriteBatch& queued = writes_->queued;
   auto& counters = broker_.counters();
   for (const auto& o : items) {
     if (!o.msg) {
-      encode_to(Pubrel{o.packet_id}, queued_.bytes());
+      encode_to(Pubrel{o.packet_id}, queued.bytes());
     } else {
-      queued_.append(encode_publish_header(o.msg->topic, o.qos, o.retain, o.dup, o.packet_id,
-                                           o.msg->body().size()));
-      queued_.append_payload(o.msg->payload);
+      queued.append(encode_publish_header(o.msg->topic, o.qos, o.retain, o.dup, o.packet_id,
+                                          o.msg->body().size()));
+      queued.append_payload(o.msg->payload);
       counters.publish_sent.add();
       counters.publish_bytes_sent.add(o.msg->body().size());
     }
@@ -335,19 +389,20 @@ void Connection::pump() {
 }
 
 void Connection::start_write() {
-  if (writing_ || queued_.empty()) return;
+  if (writing_ || !writes_ || writes_->queued.empty()) return;
   writing_ = true;
-  writing_batch_.swap(queued_);
-  writing_batch_.buffers(write_buffers_);
-  transport_->write(write_buffers_, asio::bind_executor(strand_, [self = shared_from_this()](
-                                                                     ErrorCode ec, std::size_t n) {
-                      self->on_write(ec, n);
-                    }));
+  writes_->writing.swap(writes_->queued);
+  writes_->writing.buffers(writes_->buffers);
+  transport_->write(
+      writes_->buffers,
+      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
+        self->on_write(ec, n);
+      }));
 }
 
 void Connection::on_write(ErrorCode ec, std::size_t n) {
   writing_ = false;
-  writing_batch_.clear();
+  writes_->writing.clear();
   broker_.counters().bytes_sent.add(n);
   if (ec) {
     close("write error", true);
@@ -360,15 +415,21 @@ void Connection::on_write(ErrorCode ec, std::size_t n) {
   }
   pump();
   start_write();
-  if (!writing_) {
-    writing_batch_.release();
-    queued_.release();
-  }
+  if (!writing_) writes_.reset();
+}
+
+Connection::Timer& Connection::timer() {
+  if (!timer_) timer_ = std::make_unique<Timer>(strand_.get_inner_executor());
+  return *timer_;
+}
+
+void Connection::cancel_timer() {
+  if (timer_) timer_->cancel();
 }
 
 void Connection::arm_timer(Clock::duration after) {
-  timer_.expires_after(after);
-  timer_.async_wait(asio::bind_executor(
+  timer().expires_after(after);
+  timer().async_wait(asio::bind_executor(
       strand_, [self = shared_from_this()](ErrorCode ec) { self->on_timer(ec); }));
 }
 
@@ -378,6 +439,8 @@ void Connection::on_timer(ErrorCode ec) {
     close("no CONNECT in time", false);
     return;
   }
+  // A deadline that fired just as CONNECT arrived and turned the check off.
+  if (keepalive_ == 0) return;
   auto limit = std::chrono::milliseconds(keepalive_ * 1500);
   auto idle = Clock::now() - last_rx_;
   if (idle >= limit) {
@@ -392,15 +455,15 @@ void Connection::on_timer(ErrorCode ec) {
 void Connection::close(const char* reason, bool publish_will, bool politely) {
   if (closed_) return;
   closed_ = true;
-  timer_.cancel();
+  cancel_timer();
   if (politely) {
     auto self = shared_from_this();
-    timer_.expires_after(polite_close_limit);
-    timer_.async_wait(asio::bind_executor(strand_, [self](ErrorCode ec) {
+    timer().expires_after(polite_close_limit);
+    timer().async_wait(asio::bind_executor(strand_, [self](ErrorCode ec) {
       if (!ec) self->transport_->close();
     }));
     // Plain TCP and TLS finish at once, which cancels the timer just armed.
-    transport_->close_politely(asio::bind_executor(strand_, [self] { self->timer_.cancel(); }));
+    transport_->close_politely(asio::bind_executor(strand_, [self] { self->cancel_timer(); }));
   } else {
     transport_->close();
   }

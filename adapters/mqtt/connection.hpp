@@ -2,10 +2,10 @@
 // One client connection: reads bytes from its transport, decodes packets,
 // applies the MQTT 3.1.1 server rules, and writes what its session has to
 // send. Everything runs on the connection's strand.
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +17,7 @@
 
 namespace trellis::mqtt {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public SessionOwner, public std::enable_shared_from_this<Connection> {
  public:
   Connection(Broker& broker, std::unique_ptr<Transport> transport, Strand strand);
   ~Connection();
@@ -27,13 +27,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // is published: the client did not send DISCONNECT.
   void kick(std::string reason);
 
+  // From the session, on any thread: there are messages to send.
+  void wake() override;
+
   ClientInfo info() const;  // call on the strand or accept a racy snapshot
   const std::string& client_id() const { return client_id_; }
 
  private:
   void on_handshake(ErrorCode ec);
   void do_read();
+  void on_peek(ErrorCode ec, std::size_t n);
+  void drain();  // reads what the socket holds, without waiting
   void on_read(ErrorCode ec, std::size_t n);
+  // Decodes and handles `n` bytes just read; false: the connection was closed.
+  bool consume(ErrorCode ec, std::size_t n);
   bool handle(Packet& packet);  // false: the connection was closed
 
   bool on_connect(Connect& c);
@@ -47,6 +54,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start_write();
   void on_write(ErrorCode ec, std::size_t n);
 
+  using Timer =
+      boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                        boost::asio::wait_traits<std::chrono::steady_clock>,
+                                        boost::asio::io_context::executor_type>;
+  // Bytes waiting to be written and the write on the wire. Made on the first
+  // send and dropped once everything is written, for the same reason.
+  struct Writes {
+    WriteBatch queued;   // being filled
+    WriteBatch writing;  // on the wire
+    std::vector<boost::asio::const_buffer> buffers;
+  };
+
+  Timer& timer();
+  void cancel_timer();
   void arm_timer(std::chrono::steady_clock::duration after);
   void on_timer(ErrorCode ec);
 
@@ -58,9 +79,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Broker& broker_;
   std::unique_ptr<Transport> transport_;
   Strand strand_;
-  boost::asio::steady_timer timer_;
+  // Made when first needed and dropped when not: most connections are idle
+  // and have no keepalive.
+  std::unique_ptr<Timer> timer_;
   Decoder decoder_;
   std::size_t read_size_;  // bytes asked of the next read
+  // Where a quiet plain-TCP connection's next read lands: room for pings,
+  // acknowledgements and small publishes.
+  std::array<char, 32> peek_;
 
   bool connected_ = false;  // CONNECT accepted
   bool closed_ = false;
@@ -71,14 +97,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;
   int64_t connected_at_ms_ = 0;
-  std::optional<Will> will_;
+  std::unique_ptr<Will> will_;  // most clients have none
   Principal principal_;
   std::shared_ptr<Session> session_;
   std::chrono::steady_clock::time_point last_rx_;
 
-  WriteBatch queued_;         // being filled
-  WriteBatch writing_batch_;  // on the wire
-  std::vector<boost::asio::const_buffer> write_buffers_;
+  std::unique_ptr<Writes> writes_;
 };
 
 }  // namespace trellis::mqtt

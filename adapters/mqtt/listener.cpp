@@ -1,5 +1,6 @@
 #include "adapters/mqtt/listener.hpp"
 
+#include <atomic>
 #include <boost/asio/strand.hpp>
 
 #include "core/log.hpp"
@@ -35,12 +36,32 @@ Result<std::shared_ptr<asio::ssl::context>> make_server_tls_context(const TlsOpt
   return ctx;
 }
 
+// Connections share a fixed set of strands instead of one each: a strand costs
+// an allocation of about 130 bytes, most connections are idle, and with as many
+// strands as this, two busy connections rarely land on the same one. A shared
+// strand only serialises handlers, which never block.
+class Listeners::StrandPool {
+ public:
+  explicit StrandPool(asio::io_context& io) {
+    strands_.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) strands_.push_back(asio::make_strand(io.get_executor()));
+  }
+  Strand next() { return strands_[next_.fetch_add(1, std::memory_order_relaxed) % size]; }
+
+ private:
+  static constexpr std::size_t size = 509;  // prime, like Asio's own strand pool
+  std::vector<Strand> strands_;
+  std::atomic<std::size_t> next_{0};
+};
+
 class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
  public:
-  using Factory = std::function<std::unique_ptr<Transport>(tcp::socket)>;
-  Acceptor(asio::io_context& io, Broker& broker, std::string kind, Factory factory)
+  using Factory = std::function<std::unique_ptr<Transport>(Socket)>;
+  Acceptor(asio::io_context& io, Broker& broker, std::shared_ptr<StrandPool> strands,
+           std::string kind, Factory factory)
       : io_(io),
         broker_(broker),
+        strands_(std::move(strands)),
         kind_(std::move(kind)),
         factory_(std::move(factory)),
         acceptor_(asio::make_strand(io)),
@@ -78,13 +99,13 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
 
  private:
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [self = shared_from_this()](ErrorCode ec, tcp::socket socket) {
+    acceptor_.async_accept(strands_->next(),
+                           [self = shared_from_this()](ErrorCode ec, Socket socket) {
                              self->on_accept(ec, std::move(socket));
                            });
   }
 
-  void on_accept(ErrorCode ec, tcp::socket socket) {
+  void on_accept(ErrorCode ec, Socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Out of file descriptors and the like: back off instead of spinning.
@@ -96,13 +117,14 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
       });
       return;
     }
-    auto executor = socket.get_executor();
-    broker_.accept(factory_(std::move(socket)), executor);
+    Strand strand = socket.get_executor();
+    broker_.accept(factory_(std::move(socket)), std::move(strand));
     accept();
   }
 
   asio::io_context& io_;
   Broker& broker_;
+  std::shared_ptr<StrandPool> strands_;
   std::string kind_;
   Factory factory_;
   tcp::acceptor acceptor_;
@@ -111,7 +133,10 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
 };
 
 Listeners::Listeners(asio::io_context& io, Broker& broker, ListenerOptions options)
-    : io_(io), broker_(broker), options_(std::move(options)) {}
+    : io_(io),
+      broker_(broker),
+      options_(std::move(options)),
+      strands_(std::make_shared<StrandPool>(io)) {}
 
 Listeners::~Listeners() {
   stop();
@@ -128,23 +153,22 @@ Status Listeners::start() {
   std::vector<std::tuple<std::string, uint16_t, Acceptor::Factory>> wanted;
   if (options_.tcp_port) {
     wanted.emplace_back("tcp", options_.tcp_port,
-                        [](tcp::socket s) { return make_tcp_transport(std::move(s)); });
+                        [](Socket s) { return make_tcp_transport(std::move(s)); });
   }
   if (options_.ws_port) {
     wanted.emplace_back("ws", options_.ws_port,
-                        [ws](tcp::socket s) { return make_ws_transport(std::move(s), ws); });
+                        [ws](Socket s) { return make_ws_transport(std::move(s), ws); });
   }
   if (tls && options_.tls_port) {
     wanted.emplace_back("tls", options_.tls_port,
-                        [tls](tcp::socket s) { return make_tls_transport(std::move(s), *tls); });
+                        [tls](Socket s) { return make_tls_transport(std::move(s), *tls); });
   }
   if (tls && options_.wss_port) {
-    wanted.emplace_back("wss", options_.wss_port, [tls, ws](tcp::socket s) {
-      return make_wss_transport(std::move(s), *tls, ws);
-    });
+    wanted.emplace_back("wss", options_.wss_port,
+                        [tls, ws](Socket s) { return make_wss_transport(std::move(s), *tls, ws); });
   }
   for (auto& [kind, port, factory] : wanted) {
-    auto a = std::make_shared<Acceptor>(io_, broker_, kind, std::move(factory));
+    auto a = std::make_shared<Acceptor>(io_, broker_, strands_, kind, std::move(factory));
     if (auto st = a->open(options_.bind, port); !st) return st.error();
     acceptors_.push_back(a);
   }

@@ -54,10 +54,12 @@ class Listeners {
 
  private:
   class Acceptor;
+  class StrandPool;
   boost::asio::io_context& io_;
   Broker& broker_;
   ListenerOptions options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<StrandPool> strands_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
 };
 

@@ -16,7 +16,7 @@ void Session::deliver_retained(const MessagePtr& msg, uint8_t qos) {
 }
 
 void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
-  std::function<void()> wake;
+  std::shared_ptr<SessionOwner> wake;
   {
     std::lock_guard lock(mu_);
     if (!principal_.may_receive(msg->topic, client_id_)) return;
@@ -25,27 +25,27 @@ void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
     // client's free inflight slots are room too: those messages leave the
     // queue as soon as the connection pumps.
     std::size_t bound = limits_.max_queued;
-    if (wake_ && inflight_.size() < limits_.max_inflight) {
+    if (owner_ && inflight_.size() < limits_.max_inflight) {
       bound += limits_.max_inflight - inflight_.size();
     }
-    if ((!wake_ && qos == 0) || queue_.size() >= bound) {
+    if ((!owner_ && qos == 0) || queue_.size() >= bound) {
       if (counters_.dropped) counters_.dropped->add();
       return;
     }
     queue_.push_back(Outgoing{msg, qos, retain, false, 0});
-    if (wake_ && !wake_pending_) {
+    if (owner_ && !wake_pending_) {
       wake_pending_ = true;
-      wake = wake_;
+      wake = wake_.lock();
     }
   }
-  if (wake) wake();
+  if (wake) wake->wake();
 }
 
-std::vector<Outgoing> Session::attach(const void* owner, std::function<void()> wake,
+std::vector<Outgoing> Session::attach(const std::shared_ptr<SessionOwner>& owner,
                                       Principal principal) {
   std::lock_guard lock(mu_);
-  owner_ = owner;
-  wake_ = std::move(wake);
+  owner_ = owner.get();
+  wake_ = owner;
   wake_pending_ = false;
   principal_ = std::move(principal);
   std::vector<Outgoing> resend;
@@ -61,11 +61,11 @@ std::vector<Outgoing> Session::attach(const void* owner, std::function<void()> w
   return resend;
 }
 
-void Session::detach(const void* owner) {
+void Session::detach(const SessionOwner* owner) {
   std::lock_guard lock(mu_);
   if (owner_ != owner) return;
   owner_ = nullptr;
-  wake_ = nullptr;
+  wake_.reset();
   wake_pending_ = false;
 }
 
@@ -80,7 +80,7 @@ uint16_t Session::next_packet_id() {
   }
 }
 
-std::vector<Outgoing> Session::take_sendable(const void* owner, std::size_t limit) {
+std::vector<Outgoing> Session::take_sendable(const SessionOwner* owner, std::size_t limit) {
   std::lock_guard lock(mu_);
   std::vector<Outgoing> out;
   if (owner != owner_) return out;

@@ -6,7 +6,6 @@
 // Threads: deliver() runs on publishers' threads; everything else on the
 // strand of the connection attached at the time. One mutex guards the state.
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,9 +41,19 @@ struct SessionCounters {
   Counter* dropped = nullptr;  // messages dropped for a full queue
 };
 
+// The connection attached to a session. An interface rather than a callback
+// so that attaching allocates nothing: idle connections are most connections.
+class SessionOwner {
+ public:
+  // Called from any thread when the session has something to send.
+  virtual void wake() = 0;
+
+ protected:
+  ~SessionOwner() = default;
+};
+
 class Session final : public Subscriber, public std::enable_shared_from_this<Session> {
  public:
-  // `wake` is posted to the attached connection when there is work to send.
   Session(std::string client_id, bool clean, SessionLimits limits, SessionCounters counters);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -57,20 +66,19 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   // A retained message for a new subscription (sent with RETAIN set).
   void deliver_retained(const MessagePtr& msg, uint8_t qos);
 
-  // Attaches a connection (`owner` identifies it): `wake` will be called
-  // (from any thread) whenever there is something to send. Returns what must
-  // be resent first, in order: unacknowledged PUBLISHes with DUP set and
-  // PUBRELs awaiting PUBCOMP.
-  std::vector<Outgoing> attach(const void* owner, std::function<void()> wake, Principal principal);
+  // Attaches a connection: its wake() will be called whenever there is
+  // something to send. Returns what must be resent first, in order:
+  // unacknowledged PUBLISHes with DUP set and PUBRELs awaiting PUBCOMP.
+  std::vector<Outgoing> attach(const std::shared_ptr<SessionOwner>& owner, Principal principal);
   // Detaches only if `owner` is still the attached connection: after a
   // takeover the old connection's late detach must not unhook the new one.
-  void detach(const void* owner);
+  void detach(const SessionOwner* owner);
 
   // Moves queued messages into flight as the window allows and returns them
   // for writing; assigns packet ids. At most `limit` messages. Nothing for a
   // connection that is no longer attached (taken over): what it took would
   // be in flight on a dead socket and missed by the new connection's resend.
-  std::vector<Outgoing> take_sendable(const void* owner, std::size_t limit);
+  std::vector<Outgoing> take_sendable(const SessionOwner* owner, std::size_t limit);
   bool has_sendable() const;
 
   // Outbound acknowledgements; false for an unknown packet id.
@@ -110,8 +118,8 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
 
   mutable std::mutex mu_;
   Principal principal_;
-  const void* owner_ = nullptr;
-  std::function<void()> wake_;  // empty while no connection is attached
+  const SessionOwner* owner_ = nullptr;  // null while no connection is attached
+  std::weak_ptr<SessionOwner> wake_;
   bool wake_pending_ = false;
   Fifo<Outgoing> queue_;
   std::vector<InFlight> inflight_;  // in send order, for in-order resend; at most max_inflight

@@ -19,25 +19,28 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string endpoint_text(const tcp::socket& s) {
+std::string endpoint_text(const Socket& s) {
   ErrorCode ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "?";
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-tcp::socket& lowest(tcp::socket& s) {
+Socket& lowest(Socket& s) {
   return s;
 }
-tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) {
+Socket& lowest(asio::ssl::stream<Socket>& s) {
   return s.next_layer();
 }
 
 class TcpTransport final : public Transport {
  public:
-  explicit TcpTransport(tcp::socket s) : socket_(std::move(s)), remote_(endpoint_text(socket_)) {
+  explicit TcpTransport(Socket s) : socket_(std::move(s)), remote_(endpoint_text(socket_)) {
     ErrorCode ec;
     socket_.set_option(tcp::no_delay(true), ec);
+    // plain_socket() users read synchronously after a readiness wait: a read
+    // with nothing there must return would_block, not wait.
+    socket_.non_blocking(true, ec);
   }
   void handshake(std::function<void(ErrorCode)> done) override { done({}); }
   void read_some(asio::mutable_buffer into, IoHandler done) override {
@@ -48,20 +51,21 @@ class TcpTransport final : public Transport {
   }
   void close() override {
     ErrorCode ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.shutdown(Socket::shutdown_both, ec);
     socket_.close(ec);
   }
+  Socket* plain_socket() override { return &socket_; }
   std::string remote() const override { return remote_; }
   const char* kind() const override { return "tcp"; }
 
  private:
-  tcp::socket socket_;
+  Socket socket_;
   std::string remote_;
 };
 
 class TlsTransport final : public Transport {
  public:
-  TlsTransport(tcp::socket s, asio::ssl::context& ctx)
+  TlsTransport(Socket s, asio::ssl::context& ctx)
       : remote_(endpoint_text(s)), stream_(std::move(s), ctx) {
     ErrorCode ec;
     stream_.next_layer().set_option(tcp::no_delay(true), ec);
@@ -85,7 +89,7 @@ class TlsTransport final : public Transport {
 
  private:
   std::string remote_;
-  asio::ssl::stream<tcp::socket> stream_;
+  asio::ssl::stream<Socket> stream_;
 };
 
 // Picks the MQTT subprotocol from Sec-WebSocket-Protocol: "mqtt" (3.1.1) or
@@ -128,7 +132,7 @@ class WebSocketTransport final : public Transport {
   }
 
   void handshake(std::function<void(ErrorCode)> done) override {
-    if constexpr (std::is_same_v<Next, asio::ssl::stream<tcp::socket>>) {
+    if constexpr (std::is_same_v<Next, asio::ssl::stream<Socket>>) {
       ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
                                        [this, done = std::move(done)](ErrorCode ec) mutable {
                                          if (ec) return done(ec);
@@ -219,24 +223,24 @@ class WebSocketTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_tcp_transport(tcp::socket socket) {
+std::unique_ptr<Transport> make_tcp_transport(Socket socket) {
   return std::make_unique<TcpTransport>(std::move(socket));
 }
 
-std::unique_ptr<Transport> make_tls_transport(tcp::socket socket, asio::ssl::context& tls) {
+std::unique_ptr<Transport> make_tls_transport(Socket socket, asio::ssl::context& tls) {
   return std::make_unique<TlsTransport>(std::move(socket), tls);
 }
 
-std::unique_ptr<Transport> make_ws_transport(tcp::socket socket, const WebSocketOptions& options) {
+std::unique_ptr<Transport> make_ws_transport(Socket socket, const WebSocketOptions& options) {
   auto remote = endpoint_text(socket);
-  return std::make_unique<WebSocketTransport<tcp::socket>>(options, "ws", std::move(remote),
-                                                           std::move(socket));
+  return std::make_unique<WebSocketTransport<Socket>>(options, "ws", std::move(remote),
+                                                      std::move(socket));
 }
 
-std::unique_ptr<Transport> make_wss_transport(tcp::socket socket, asio::ssl::context& tls,
+std::unique_ptr<Transport> make_wss_transport(Socket socket, asio::ssl::context& tls,
                                               const WebSocketOptions& options) {
   auto remote = endpoint_text(socket);
-  return std::make_unique<WebSocketTransport<asio::ssl::stream<tcp::socket>>>(
+  return std::make_unique<WebSocketTransport<asio::ssl::stream<Socket>>>(
       options, "wss", std::move(remote), std::move(socket), tls);
 }
 

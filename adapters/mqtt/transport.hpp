@@ -2,10 +2,11 @@
 // The byte stream under an MQTT connection: plain TCP, TLS, WebSocket or
 // WebSocket over TLS. The connection speaks MQTT without knowing which; each
 // transport only moves bytes. All calls happen on the connection's strand.
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,6 +15,13 @@
 namespace trellis::mqtt {
 
 using ErrorCode = boost::system::error_code;
+// Each connection's socket has its strand as executor, so every completion,
+// also inside TLS and WebSocket composed operations and behind the type-erased
+// handlers below, runs on that strand. Both are named by their concrete types
+// rather than any_io_executor: every pending operation copies the executor,
+// and a type-erased strand costs a heap allocation per copy.
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
 using IoHandler = std::function<void(ErrorCode, std::size_t)>;
 
 class Transport {
@@ -35,6 +43,10 @@ class Transport {
     done();
   }
 
+  // The socket of a plain TCP transport (null for the others), so that an
+  // idle connection can wait for readability and hold no read buffer.
+  virtual Socket* plain_socket() { return nullptr; }
+
   virtual std::string remote() const = 0;  // "ip:port"
   virtual const char* kind() const = 0;    // "tcp", "tls", "ws", "wss"
 };
@@ -43,15 +55,10 @@ struct WebSocketOptions {
   std::string path = "/mqtt";
 };
 
-using Strand = boost::asio::any_io_executor;
-
-std::unique_ptr<Transport> make_tcp_transport(boost::asio::ip::tcp::socket socket);
-std::unique_ptr<Transport> make_tls_transport(boost::asio::ip::tcp::socket socket,
-                                              boost::asio::ssl::context& tls);
-std::unique_ptr<Transport> make_ws_transport(boost::asio::ip::tcp::socket socket,
-                                             const WebSocketOptions& options);
-std::unique_ptr<Transport> make_wss_transport(boost::asio::ip::tcp::socket socket,
-                                              boost::asio::ssl::context& tls,
+std::unique_ptr<Transport> make_tcp_transport(Socket socket);
+std::unique_ptr<Transport> make_tls_transport(Socket socket, boost::asio::ssl::context& tls);
+std::unique_ptr<Transport> make_ws_transport(Socket socket, const WebSocketOptions& options);
+std::unique_ptr<Transport> make_wss_transport(Socket socket, boost::asio::ssl::context& tls,
                                               const WebSocketOptions& options);
 
 }  // namespace trellis::mqtt

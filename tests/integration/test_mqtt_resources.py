@@ -124,7 +124,7 @@ def test_idle_connections_hold_little_memory(make_trellis):
         clients.append(c)
     clients[-1].ping()
     per_client = (rss_kib(t.proc.pid) - before) / n
-    # About 5 KiB each today (connection, session, subscription, 512-byte read buffer).
+    # About 2 KiB each today (connection, session, subscription; no read buffer while idle).
     assert per_client < 16, f"{per_client:.1f} KiB per idle connection"
     for c in clients + warm:
         c.close()
