@@ -32,6 +32,15 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The adapters that are switched on: one that is off is null and has no clients.
+std::vector<ClientSource*> client_sources(std::initializer_list<ClientSource*> adapters) {
+  std::vector<ClientSource*> on;
+  for (ClientSource* a : adapters) {
+    if (a) on.push_back(a);
+  }
+  return on;
+}
+
 // How long shutdown waits for connections to close and storage to drain.
 constexpr auto shutdown_grace = std::chrono::seconds(3);
 
@@ -255,11 +264,8 @@ Status Server::start() {
   if (port(cfg_, "http.port") != 0) {
     p.http = std::make_unique<webapi::HttpServer>(
         io_, http_options(cfg_),
-        webapi::Services{p.bus,
-                         p.metrics,
-                         *p.db,
-                         &p.objects,
-                         {p.broker.get(), p.lwm2m.get(), p.mqttsn.get()},
+        webapi::Services{p.bus, p.metrics, *p.db, &p.objects,
+                         client_sources({p.broker.get(), p.lwm2m.get(), p.mqttsn.get()}),
                          p.lwm2m.get()});
     if (auto st = p.http->start(); !st) return st;
   }

@@ -215,3 +215,20 @@ def test_restart_keeps_devices_and_telemetry(make_trellis):
     dev = Device(second.mqtt_port, "keeper", "keeper", "s3cret")
     assert dev.rc == 0
     dev.close()
+
+
+def test_clients_route_with_only_mqtt_switched_on(make_trellis):
+    """Listing and disconnecting clients works when LwM2M and MQTT-SN are off."""
+    t = make_trellis(settings={"lwm2m.coap_port": 0, "lwm2m.dtls_port": 0,
+                               "mqttsn.port": 0}).start()
+    try:
+        rest = Rest(t.http_port)
+        dev = Device(t.mqtt_port, "solo-1")
+        status, body = rest.get(API + "/clients")
+        assert status == 200, body
+        assert [c["client_id"] for c in body["items"]] == ["solo-1"], body
+        assert rest.request("DELETE", API + "/clients/nobody")[0] == 404
+        assert rest.request("DELETE", API + "/clients/solo-1")[0] == 204
+        dev.close()
+    finally:
+        t.close()
