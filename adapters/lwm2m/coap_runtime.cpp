@@ -404,11 +404,6 @@ void CoapRuntime::schedule_timer() {
   }));
 }
 
-void CoapRuntime::kick() {
-  if (stopped_ || !ctx_) return;
-  schedule_timer();
-}
-
 void CoapRuntime::on_event(coap_session_t* session, int event) {
   TLOG(trace, kLog) << "coap event" << log::kv("event", event)
                     << log::kv("remote", remote(session));
@@ -486,10 +481,12 @@ Status CoapRuntime::send(coap_session_t* session, const CoapRequest& r, const st
       return make_error("coap_pdu", "libcoap could not attach the payload");
     }
   }
+  // coap_send arms libcoap's own timer descriptor, which sits in the epoll
+  // set this runtime waits on, for the retransmissions; asking libcoap for its
+  // next deadline here as well would walk every session once per request.
   if (coap_send(session, pdu) == COAP_INVALID_MID) {
     return make_error("coap_send", "libcoap could not send the request");
   }
-  kick();
   return Ok{};
 }
 
@@ -499,10 +496,7 @@ Status CoapRuntime::cancel_observe(coap_session_t* session, const CoapRequest& r
   coap_binary_t tok{token.size(), reinterpret_cast<uint8_t*>(const_cast<char*>(token.data()))};
   // libcoap tracks observations it sent and builds the cancel itself; when it
   // no longer knows the token, send the same request by hand.
-  if (coap_cancel_observe(session, &tok, COAP_MESSAGE_CON)) {
-    kick();
-    return Ok{};
-  }
+  if (coap_cancel_observe(session, &tok, COAP_MESSAGE_CON)) return Ok{};
   return send(session, r, token);
 }
 

@@ -103,8 +103,6 @@ class CoapRuntime {
   // Cancels an observation the RFC 7641 way: GET with Observe=1 and the original token.
   Status cancel_observe(coap_session_t* session, const CoapRequest& request,
                         const std::string& token);
-  // Lets libcoap send what is due now that state changed outside its loop.
-  void kick();
 
   static bool is_dtls(coap_session_t* session);
   static std::string remote(coap_session_t* session);

@@ -116,7 +116,7 @@ void Server::Impl::run_command(const std::string& endpoint, std::string_view tex
                       << log::kv("msgType", operation_name(cmd->op));
     c.queue.push_back(QueuedCommand{std::move(*cmd), cb});
     if (cb.queued) cb.queued();
-    update_snapshot();
+    update_snapshot(c);
     return;
   }
   dispatch(c, std::move(*cmd), std::move(cb));
@@ -185,7 +185,7 @@ void Server::Impl::flush_queue(Client& c) {
     c.queue.pop_front();
     dispatch(c, std::move(q.command), std::move(q.callbacks));
   }
-  update_snapshot();
+  update_snapshot(c);
 }
 
 void Server::Impl::observe_path(Client& c, const Path& path) {

@@ -128,7 +128,7 @@ OutgoingResponse Server::Impl::on_register(const IncomingRequest& in) {
   c.registered_at_ms = c.updated_at_ms = now_ms();
   counters.registrations.add();
   if (!re_registration) counters.clients.add();
-  update_snapshot();
+  update_snapshot(c);
   TLOG(info, kLog) << (re_registration ? "re-registered" : "registered") << log::kv("ep", ep)
                    << log::kv("device", c.device_id) << log::kv("location", "/rd/" + c.location)
                    << log::kv("lt", lifetime) << log::kv("lwm2m", c.profile.version)
@@ -231,7 +231,7 @@ OutgoingResponse Server::Impl::on_update(const IncomingRequest& in, const std::s
   c.awake_until = now + options.qmode_time_window;
   c.updated_at_ms = now_ms();
   counters.updates.add();
-  update_snapshot();
+  update_snapshot(c);
   TLOG(debug, kLog) << "update" << log::kv("ep", c.endpoint) << log::kv("lt", c.lifetime)
                     << log::kv("remote", c.remote);
   const bool with_objects = list.has_value();
@@ -285,7 +285,7 @@ void Server::Impl::finish(const std::string& endpoint, std::string_view why) {
            q.callbacks);
   }
   if (directory) directory->set_offline(c.device_id, "lwm2m");
-  update_snapshot();
+  update_snapshot(c);
 }
 
 void Server::Impl::sweep() {
@@ -335,30 +335,30 @@ std::optional<std::string> Server::Impl::psk_for(const std::string& identity) {
   return std::move(psk->key);
 }
 
-void Server::Impl::update_snapshot() {
-  std::vector<ClientSummary> out;
-  for (const auto& [ep, c] : clients) {
-    if (!c.registered) continue;
-    ClientSummary s;
-    s.endpoint = c.endpoint;
-    s.device_id = c.device_id;
-    s.location = "/rd/" + c.location;
-    s.version = c.profile.version;
-    s.binding = c.binding;
-    s.transport = c.transport;
-    s.remote = c.remote;
-    s.lifetime = c.lifetime;
-    s.queue_mode = c.queue_mode;
-    s.awake = awake(c);
-    s.registered_at_ms = c.registered_at_ms;
-    s.updated_at_ms = c.updated_at_ms;
-    s.objects = c.objects.paths();
-    s.queued_commands = c.queue.size();
-    s.observations = c.observations.size();
-    out.push_back(std::move(s));
-  }
+void Server::Impl::update_snapshot(const Client& c) {
+  // One entry at a time: rebuilding every client's summary on each event made
+  // registering cost time in proportion to the clients already registered.
   std::lock_guard lock(snapshot_mu);
-  snapshot = std::move(out);
+  if (!c.registered) {
+    snapshot.erase(c.endpoint);
+    return;
+  }
+  ClientSummary& s = snapshot[c.endpoint];
+  s.endpoint = c.endpoint;
+  s.device_id = c.device_id;
+  s.location = "/rd/" + c.location;
+  s.version = c.profile.version;
+  s.binding = c.binding;
+  s.transport = c.transport;
+  s.remote = c.remote;
+  s.lifetime = c.lifetime;
+  s.queue_mode = c.queue_mode;
+  s.awake = awake(c);
+  s.registered_at_ms = c.registered_at_ms;
+  s.updated_at_ms = c.updated_at_ms;
+  s.objects = c.objects.paths();
+  s.queued_commands = c.queue.size();
+  s.observations = c.observations.size();
 }
 
 }  // namespace trellis::lwm2m

@@ -160,7 +160,10 @@ void Server::stop() {
 
 std::vector<ClientSummary> Server::registrations() const {
   std::lock_guard lock(impl_->snapshot_mu);
-  return impl_->snapshot;
+  std::vector<ClientSummary> out;
+  out.reserve(impl_->snapshot.size());
+  for (const auto& [_, s] : impl_->snapshot) out.push_back(s);
+  return out;
 }
 
 std::vector<ClientInfo> Server::clients() const {

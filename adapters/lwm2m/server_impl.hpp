@@ -108,7 +108,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void sweep();
   void publish_registration(const Client& c, std::string_view msg_type, bool with_objects);
   std::optional<std::string> psk_for(const std::string& identity);
-  void update_snapshot();
+  void update_snapshot(const Client& c);  // after any change to c
 
   // --- device management (device_management.cpp) ---
   void on_bus_command(const MessagePtr& msg);
@@ -151,7 +151,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::mt19937_64 rng;
 
   mutable std::mutex snapshot_mu;
-  std::vector<ClientSummary> snapshot;
+  std::map<std::string, ClientSummary> snapshot;  // registered clients by endpoint
 };
 
 }  // namespace trellis::lwm2m
