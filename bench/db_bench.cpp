@@ -1,5 +1,6 @@
-// Timing of the telemetry store: batched ingest, and an hourly average over a
-// million points of one key. Prints; asserts nothing.
+// Timing of the telemetry store: batched ingest of one key, ingest interleaved
+// from many devices (as a fleet reports), and an hourly average over a million
+// points of one key. Prints; asserts nothing.
 //   db_bench [folder]   (default: a fresh folder under /tmp)
 #include <unistd.h>
 
@@ -38,6 +39,25 @@ void ingest(Database& db, int first, int count) {
   db.telemetry().flush();
 }
 
+// `devices` x `keys` series, each message one point of every key of one
+// device, devices in turn: the order a fleet's messages arrive in.
+void ingest_fleet(Database& db, int devices, int keys, int points) {
+  constexpr int64_t base = 1'700'000'000'000;
+  for (int d = 0; d < devices; ++d)
+    db.devices().create(NewDevice{.id = "fleet-" + std::to_string(d)});
+  std::vector<Point> message;
+  for (int i = 0; i < points / keys; ++i) {
+    int d = i % devices;
+    int64_t ts = base + int64_t{i / devices} * 1000;
+    for (int k = 0; k < keys; ++k) {
+      message.push_back(Point{"fleet-" + std::to_string(d), "k" + std::to_string(k), ts, 1.0 * k});
+    }
+    db.telemetry().enqueue(std::move(message));
+    message.clear();
+  }
+  db.telemetry().flush();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,7 +72,6 @@ int main(int argc, char** argv) {
   }
   DatabaseOptions o;
   o.path = dir / "bench.db";
-  o.batch_size = 5000;
   auto opened = Database::open(o);
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
@@ -70,6 +89,13 @@ int main(int argc, char** argv) {
   t = Clock::now();
   ingest(db, 200'000, 800'000);
   std::printf("ingest 800000 more points: %.0f ms\n", ms_since(t));
+
+  t = Clock::now();
+  ingest_fleet(db, 100, 10, 1'000'000);
+  double fleet_ms = ms_since(t);
+  std::printf(
+      "ingest 1000000 points from 100 devices x 10 keys, interleaved: %.0f ms (%.0f points/s)\n",
+      fleet_ms, 1'000'000 / (fleet_ms / 1000));
 
   auto count = db.telemetry().count("bench");
   std::printf("stored points of one key: %lld\n", count ? static_cast<long long>(*count) : -1LL);

@@ -185,7 +185,7 @@ std::vector<KeySpec> build_schema() {
                       "Create a device when an unknown client connects or registers."));
   s.push_back(integer("telemetry.retention_days", 0, 0, 36500,
                       "Days telemetry points are kept; 0 = forever."));
-  s.push_back(integer("telemetry.batch_size", 5000, 1, 1000000,
+  s.push_back(integer("telemetry.batch_size", 50000, 1, 1000000,
                       "Most telemetry points written in one transaction."));
   s.push_back(integer("telemetry.flush_interval_ms", 50, 1, 60000,
                       "Longest a telemetry point waits before it is written, in milliseconds."));

@@ -37,6 +37,10 @@ Result<std::unique_ptr<Database>> Database::open(DatabaseOptions opts) {
                    path.string() + ": cannot use WAL mode (journal_mode is '" + mode + "')");
     }
     conn.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // This connection becomes the writer. A telemetry batch from many devices
+    // changes pages all over the index; SQLite's 2 MiB default cache spills
+    // them mid-transaction and reads them back, so it gets 32 MiB.
+    conn.exec("PRAGMA cache_size=-32768;");
     auto version = apply_migrations(conn, migrations());
     if (!version) return version.error();
     db->schema_version_ = *version;

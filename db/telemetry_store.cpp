@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "core/log.hpp"
 #include "core/message.hpp"
@@ -253,8 +254,14 @@ std::size_t TelemetryStore::write(Connection& c, std::vector<std::vector<Point>>
   std::size_t stored = 0;
   uint64_t dropped = 0;
 
-  auto ins = c.prepare(
-      "INSERT INTO telemetry(series_id, ts, seq, kind, num, str) VALUES(?, ?, ?, ?, ?, ?)");
+  // Rows go in in primary-key order: a batch from many devices interleaves
+  // their series, and inserting it as it came touches a B-tree page per row.
+  // Sequence numbers are taken in arrival order first, so order is kept.
+  struct Row {
+    int64_t sid, ts, seq;
+    const Point* point;
+  };
+  std::vector<Row> rows;
   for (const auto& batch : batches) {
     for (const auto& p : batch) {
       const auto* num = std::get_if<double>(&p.value);
@@ -267,26 +274,36 @@ std::size_t TelemetryStore::write(Connection& c, std::vector<std::vector<Point>>
         ++dropped;
         continue;
       }
-      int64_t seq = next_seq_++;
-      ins.bind(1, sid).bind(2, p.ts_ms).bind(3, seq);
-      bind_value(ins, 4, p.value);
-      ins.run();
-      ++stored;
-      if (num) {
-        auto [it, fresh] = rolls.try_emplace({sid, floor_to(p.ts_ms, rollup_ms)});
-        auto& r = it->second;
-        if (fresh) {
-          r.lo = r.hi = *num;
-        } else {
-          r.lo = std::min(r.lo, *num);
-          r.hi = std::max(r.hi, *num);
-        }
-        ++r.n;
-        r.total += *num;
-      }
-      auto [it, fresh] = latest.try_emplace(sid, Latest{p.ts_ms, seq, &p});
-      if (!fresh && p.ts_ms >= it->second.ts) it->second = Latest{p.ts_ms, seq, &p};
+      rows.push_back(Row{sid, p.ts_ms, next_seq_++, &p});
     }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.sid, a.ts, a.seq) < std::tie(b.sid, b.ts, b.seq);
+  });
+
+  auto ins = c.prepare(
+      "INSERT INTO telemetry(series_id, ts, seq, kind, num, str) VALUES(?, ?, ?, ?, ?, ?)");
+  for (const Row& row : rows) {
+    const Point& p = *row.point;
+    const auto* num = std::get_if<double>(&p.value);
+    ins.bind(1, row.sid).bind(2, row.ts).bind(3, row.seq);
+    bind_value(ins, 4, p.value);
+    ins.run();
+    ++stored;
+    if (num) {
+      auto [it, fresh] = rolls.try_emplace({row.sid, floor_to(row.ts, rollup_ms)});
+      auto& r = it->second;
+      if (fresh) {
+        r.lo = r.hi = *num;
+      } else {
+        r.lo = std::min(r.lo, *num);
+        r.hi = std::max(r.hi, *num);
+      }
+      ++r.n;
+      r.total += *num;
+    }
+    // Sorted by (ts, seq) within a series: the last row of each series wins.
+    latest.insert_or_assign(row.sid, Latest{row.ts, row.seq, &p});
   }
 
   auto roll = c.prepare(

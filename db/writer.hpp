@@ -44,7 +44,10 @@ class Writer {
   struct Options {
     std::size_t batch_size = 1000;  // points per transaction at most
     std::chrono::milliseconds flush_interval{200};
-    std::size_t max_jobs_per_batch = 1000;
+    // Items (jobs and per-message point lists) per transaction at most; a
+    // fleet sends a few points per message, so this must not cap the points
+    // of a batch well below batch_size.
+    std::size_t max_jobs_per_batch = 20000;
   };
   struct Stats {
     uint64_t batches = 0;

@@ -77,7 +77,7 @@ const std::vector<Expected>& contract() {
       {"db.path", ""},
       {"registry.auto_register", true},
       {"telemetry.retention_days", 0},
-      {"telemetry.batch_size", 5000},
+      {"telemetry.batch_size", 50000},
       {"telemetry.flush_interval_ms", 50},
       {"commands.timeout_s", 60},
   };
