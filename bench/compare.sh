@@ -8,32 +8,18 @@
 #                    [--mosquitto mosquitto] [--runs 3] [--scale default|full] \
 #                    [--only fanin0,fanin1,fanout0,lat0,lat1,idle,connrate] [--keep DIR]
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
-trellis=""
 loadgen=""
 mosquitto="mosquitto"
 runs=3
 scale="default"
 only=""
-keep=""
 timeout_s=120
 
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --trellis) trellis="$2"; shift 2 ;;
-    --loadgen) loadgen="$2"; shift 2 ;;
-    --mosquitto) mosquitto="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    --scale) scale="$2"; shift 2 ;;
-    --only) only="$2"; shift 2 ;;
-    --keep) keep="$2"; shift 2 ;;
-    --timeout) timeout_s="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
-[[ -x "$trellis" ]] || { echo "compare.sh: --trellis PATH to the trellis binary is required" >&2; exit 2; }
-[[ -x "$loadgen" ]] || { echo "compare.sh: --loadgen PATH to the loadgen binary is required" >&2; exit 2; }
+parse_options "trellis loadgen mosquitto runs scale only keep timeout=timeout_s" "$@"
+require_binaries --loadgen "$loadgen" loadgen
 command -v "$mosquitto" >/dev/null || { echo "compare.sh: mosquitto not found ($mosquitto)" >&2; exit 2; }
 
 # The idle row holds thousands of sockets in each broker and in the load generator.
@@ -64,56 +50,10 @@ else
   )
 fi
 
-work=$(mktemp -d /tmp/trellis-bench.XXXXXX)
+make_work_dir /tmp/trellis-bench.XXXXXX
 raw="$work/raw.txt"
 : >"$raw"
-broker_pid=""
-cleanup() {
-  if [[ -n "$broker_pid" ]]; then kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
-  if [[ -n "$keep" ]]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() {
-  local port=$1
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "compare.sh: nothing listens on 127.0.0.1:$port" >&2
-  return 1
-}
-
-# Only the keys this trellis build knows are set (unknown keys are refused at start-up).
-trellis_keys=$("$trellis" --print-config 2>/dev/null | python3 -c '
-import json, sys
-def walk(node, prefix):
-    for k, v in node.items():
-        if isinstance(v, dict) and v: walk(v, prefix + k + ".")
-        else: print(prefix + k)
-try: walk(json.load(sys.stdin), "")
-except ValueError: pass' || true)
-trellis_set() {  # key value: prints "--set key=value" when this build has the key
-  if grep -qx "$1" <<<"$trellis_keys"; then printf -- '--set %s=%s ' "$1" "$2"; fi
-}
-
-start_trellis() {
-  local port=$1 dir="$work/trellis-data"
-  rm -rf "$dir"; mkdir -p "$dir"
-  # shellcheck disable=SC2046
-  "$trellis" --set data_dir="$dir" --set log.level=warn --set mqtt.bind=127.0.0.1 \
-    --set mqtt.tcp_port="$port" --set mqtt.max_queued_messages=200000 --set mqtt.max_inflight=32 \
-    $(trellis_set mqtt.tls_port 0) $(trellis_set mqtt.ws_port 0) $(trellis_set mqtt.wss_port 0) \
-    $(trellis_set mqttsn.port 0) $(trellis_set lwm2m.coap_port 0) $(trellis_set lwm2m.dtls_port 0) \
-    $(trellis_set http.port 0) \
-    >"$work/trellis.log" 2>&1 &
-  broker_pid=$!
-}
+load_trellis_keys
 
 start_mosquitto() {
   local port=$1 nodelay=$2 conf="$work/mosquitto.conf"
@@ -129,19 +69,7 @@ log_type error
 EOF
   if [[ "$nodelay" == 1 ]]; then echo "set_tcp_nodelay true" >>"$conf"; fi
   "$mosquitto" -c "$conf" >"$work/mosquitto.log" 2>&1 &
-  broker_pid=$!
-}
-
-stop_broker() {
-  kill "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=""
-}
-
-field() {  # line key -> value or "-"
-  local v
-  v=$(tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1)
-  echo "${v:--}"
+  server_pid=$!
 }
 
 median() {  # numbers on stdin -> median, or "-"
@@ -158,12 +86,17 @@ for row in "${rows[@]}"; do
     figures="" cpus="" lost=0 reordered=0 failed=0
     for run in $(seq 1 "$runs"); do
       # A fresh broker per run: memory freed by an earlier run would hide the next one's growth.
-      port=$(free_port)
-      if [[ "$broker" == trellis ]]; then start_trellis "$port"; else start_mosquitto "$port" "$nodelay"; fi
-      wait_for_port "$port"
+      port=$(free_port tcp)
+      if [[ "$broker" == trellis ]]; then
+        start_trellis "$work/trellis-data" "$work/trellis.log" mqtt.bind=127.0.0.1 \
+          mqtt.tcp_port="$port" mqtt.max_queued_messages=200000 mqtt.max_inflight=32
+      else
+        start_mosquitto "$port" "$nodelay"
+      fi
+      wait_for_tcp "$port"
       sleep 0.2
       # shellcheck disable=SC2086
-      line=$("$loadgen" $args --port="$port" --pid="$broker_pid" --label="$broker" \
+      line=$("$loadgen" $args --port="$port" --pid="$server_pid" --label="$broker" \
         --timeout="$timeout_s" || true)
       echo "$line" >>"$raw"
       echo "$name $broker run $run: $line" >&2
@@ -180,7 +113,7 @@ for row in "${rows[@]}"; do
         result[$name.$broker.p50]+="$(field "$line" p50_us)"$'\n'
         result[$name.$broker.max]+="$(field "$line" max_us)"$'\n'
       fi
-      stop_broker
+      stop_server
     done
     result[$name.$broker]=$(grep -v '^-$' <<<"$figures" | grep . | median)
     result[$name.$broker.cpu]=$(grep -v '^-$' <<<"$cpus" | grep . | median)

@@ -6,120 +6,65 @@
 //
 // Every delivered message carries (publisher index, sequence, send time), so
 // each subscriber counts what arrived and checks order per publisher.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <cstring>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "adapters/mqtt/codec.hpp"
-#include "bench/loadgen_conn.hpp"
+#include "bench/clock.hpp"
+#include "bench/mqtt_conn.hpp"
+#include "bench/open_files.hpp"
+#include "bench/options.hpp"
+#include "bench/proc_stats.hpp"
+#include "bench/result_line.hpp"
 
 namespace trellis::bench {
 namespace {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string scenario;
-  std::string host = "127.0.0.1";
-  uint16_t port = 1883;
-  int qos = 0;
-  std::size_t pubs = 0;  // 0: the scenario's default
-  std::size_t subs = 0;
-  std::size_t size = 64;      // payload bytes
-  uint64_t count = 100'000;   // messages published (all publishers together)
-  double rate = 10'000;       // latency: messages per second
-  std::size_t conns = 1'000;  // idle / connrate
-  std::size_t concurrency = 100;
-  double hold = 3;              // idle: seconds to hold the connections
-  double timeout = 60;          // hard wall-clock limit of the whole run
-  std::size_t window = 4'000;   // messages in flight from publishers to each subscriber
-  std::size_t pub_window = 64;  // QoS 1: PUBACKs outstanding per publisher
-  int pid = 0;                  // broker pid, for CPU time and resident memory
-  std::string label;            // copied into the output line (e.g. the broker name)
+  Args args;  // read by the fields below, each with its --key
+  std::string scenario = args.text("scenario");
+  uint16_t port = args.number<uint16_t>("port", 1883);
+  int qos = args.number<int>("qos", 0);
+  std::size_t pubs = args.number<std::size_t>("pubs", 0);  // 0: the scenario's default
+  std::size_t subs = args.number<std::size_t>("subs", 0);
+  std::size_t size = args.number<std::size_t>("size", 64);  // payload bytes
+  // Messages published (all publishers together).
+  uint64_t count = args.number<uint64_t>("count", 100'000);
+  double rate = args.number<double>("rate", 10'000);             // latency: messages per second
+  std::size_t conns = args.number<std::size_t>("conns", 1'000);  // idle / connrate
+  std::size_t concurrency = args.number<std::size_t>("concurrency", 100);
+  double hold = args.number<double>("hold", 3);         // idle: seconds to hold the connections
+  double timeout = args.number<double>("timeout", 60);  // hard wall-clock limit of the whole run
+  // Messages in flight from publishers to each subscriber.
+  std::size_t window = args.number<std::size_t>("window", 4'000);
+  // QoS 1: PUBACKs outstanding per publisher.
+  std::size_t pub_window = args.number<std::size_t>("pub-window", 64);
+  int pid = args.number<int>("pid", 0);  // broker pid, for CPU time and resident memory
+  // Copied into the output line (e.g. the broker name).
+  std::string label = args.text("label");
+  std::string host = args.text("host", "127.0.0.1");  // loopback only
 };
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "loadgen: %s\n"
-               "usage: loadgen --scenario=fanin|fanout|latency|idle|connrate --port=N\n"
-               "  [--qos=0|1] [--pubs=N] [--subs=N] [--size=BYTES] [--count=N] [--rate=MSG_S]\n"
-               "  [--conns=N] [--concurrency=N] [--hold=S] [--timeout=S] [--window=N]\n"
-               "  [--pub-window=N] [--pid=BROKER_PID] [--label=TEXT] [--host=127.0.0.1]\n",
-               why.c_str());
-  std::exit(2);
-}
+constexpr Usage usage{"loadgen",
+                      R"(usage: loadgen --scenario=fanin|fanout|latency|idle|connrate --port=N
+  [--qos=0|1] [--pubs=N] [--subs=N] [--size=BYTES] [--count=N] [--rate=MSG_S]
+  [--conns=N] [--concurrency=N] [--hold=S] [--timeout=S] [--window=N]
+  [--pub-window=N] [--pid=BROKER_PID] [--label=TEXT] [--host=127.0.0.1]
+)"};
 
 Options parse_options(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) usage("unexpected argument " + arg);
-    std::string key = arg.substr(2);
-    std::string value;
-    if (auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      usage("missing value for " + arg);
-    }
-    auto num = [&] {
-      char* end = nullptr;
-      double v = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || v < 0) usage("bad number for --" + key);
-      return v;
-    };
-    if (key == "scenario")
-      o.scenario = value;
-    else if (key == "host")
-      o.host = value;
-    else if (key == "port")
-      o.port = static_cast<uint16_t>(num());
-    else if (key == "qos")
-      o.qos = static_cast<int>(num());
-    else if (key == "pubs")
-      o.pubs = static_cast<std::size_t>(num());
-    else if (key == "subs")
-      o.subs = static_cast<std::size_t>(num());
-    else if (key == "size")
-      o.size = static_cast<std::size_t>(num());
-    else if (key == "count")
-      o.count = static_cast<uint64_t>(num());
-    else if (key == "rate")
-      o.rate = num();
-    else if (key == "conns")
-      o.conns = static_cast<std::size_t>(num());
-    else if (key == "concurrency")
-      o.concurrency = static_cast<std::size_t>(num());
-    else if (key == "hold")
-      o.hold = num();
-    else if (key == "timeout")
-      o.timeout = num();
-    else if (key == "window")
-      o.window = static_cast<std::size_t>(num());
-    else if (key == "pub-window")
-      o.pub_window = static_cast<std::size_t>(num());
-    else if (key == "pid")
-      o.pid = static_cast<int>(num());
-    else if (key == "label")
-      o.label = value;
-    else
-      usage("unknown option --" + key);
-  }
+  Options o{Args(argc, argv, usage)};
+  o.args.finish();
   if (o.qos < 0 || o.qos > 1) usage("--qos must be 0 or 1");
   auto addr = asio::ip::make_address(o.host);
   if (!addr.is_loopback()) usage("loopback only: --host must be 127.x.x.x or ::1");
@@ -128,65 +73,10 @@ Options parse_options(int argc, char** argv) {
 
 // ------------------------------------------------------------ broker probes
 
-// CPU time of the whole process in microseconds; -1 when unknown. The sum of
-// each thread's /proc/<pid>/task/<tid>/schedstat (nanoseconds on CPU) is
-// preferred: /proc/<pid>/stat counts clock ticks (10 ms), too coarse for a
-// short run. Brokers keep their threads for their lifetime, so none is missed.
+// In microseconds, the result line's unit; unknown (-1) stays unknown.
 int64_t broker_cpu_us(int pid) {
-  if (pid <= 0) return -1;
-  const std::string dir = "/proc/" + std::to_string(pid);
-  std::error_code ec;
-  uint64_t ns = 0;
-  bool any = false;
-  for (const auto& task : std::filesystem::directory_iterator(dir + "/task", ec)) {
-    std::ifstream f(task.path() / "schedstat");
-    uint64_t on_cpu = 0;
-    if (f >> on_cpu) {
-      ns += on_cpu;
-      any = true;
-    }
-  }
-  if (any) return static_cast<int64_t>(ns / 1000);
-  std::ifstream f(dir + "/stat");
-  std::string line;
-  if (!std::getline(f, line)) return -1;
-  // utime and stime are fields 14 and 15, counted after the command name's closing ')'.
-  auto close = line.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(line.substr(close + 2));
-  std::string field;
-  uint64_t utime = 0, stime = 0;
-  for (int n = 3; rest >> field; ++n) {
-    if (n == 14) utime = std::stoull(field);
-    if (n == 15) {
-      stime = std::stoull(field);
-      break;
-    }
-  }
-  return static_cast<int64_t>((utime + stime) * 1'000'000 / sysconf(_SC_CLK_TCK));
-}
-
-// VmRSS in KiB from /proc/<pid>/status; -1 when unknown.
-int64_t broker_rss_kb(int pid) {
-  if (pid <= 0) return -1;
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return -1;
-}
-
-void raise_open_file_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
-Clock::duration secs(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  const int64_t ns = cpu_ns(pid);
+  return ns < 0 ? -1 : ns / 1000;
 }
 
 int64_t now_ns() {
@@ -228,24 +118,6 @@ T get(const char* p) {
 uint16_t be16(std::string_view s, std::size_t at) {
   return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) |
                                static_cast<uint8_t>(s[at + 1]));
-}
-
-// ------------------------------------------------------------ result line
-
-struct Line {
-  std::ostringstream s;
-  template <typename T>
-  Line& kv(const char* k, const T& v) {
-    s << (s.tellp() > 0 ? " " : "") << k << "=" << v;
-    return *this;
-  }
-  void print() { std::printf("%s\n", s.str().c_str()); }
-};
-
-std::string fixed(double v, int digits = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 // ------------------------------------------------------------ message runs
@@ -522,10 +394,8 @@ class MessageRun {
       };
       l.kv("p50_us", pct(0.50)).kv("p99_us", pct(0.99)).kv("max_us", pct(1.0));
     }
-    l.kv("timeout", timed_out_ ? 1 : 0).kv("errors", errors_);
-    if (!first_error_.empty()) l.kv("error", "\"" + first_error_ + "\"");
-    l.kv("ok", ok() ? 1 : 0);
-    l.print();
+    l.kv("timeout", timed_out_ ? 1 : 0).kv("errors", errors_).error(first_error_);
+    l.kv("ok", ok() ? 1 : 0).print();
   }
 
   const Options& o_;
@@ -570,7 +440,7 @@ class ConnectionRun {
       timed_out_ = true;
       io_.stop();
     });
-    rss_before_ = broker_rss_kb(o_.pid);
+    rss_before_ = rss_kb(o_.pid);
     cpu_before_ = broker_cpu_us(o_.pid);
     start_ = Clock::now();
     conns_.reserve(o_.conns);
@@ -631,11 +501,11 @@ class ConnectionRun {
     hold_.expires_after(secs(std::min(1.0, o_.hold)));
     hold_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      rss_settled_ = broker_rss_kb(o_.pid);
+      rss_settled_ = rss_kb(o_.pid);
       hold_.expires_after(secs(std::max(0.0, o_.hold - 1.0)));
       hold_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        rss_held_ = broker_rss_kb(o_.pid);
+        rss_held_ = rss_kb(o_.pid);
         alive_ = 0;
         for (auto& c : conns_) alive_ += c->closed() ? 0 : 1;
         finished_ = true;
@@ -663,10 +533,8 @@ class ConnectionRun {
       l.kv("rss_per_conn_bytes",
            have ? fixed(double(rss_held_ - rss_before_) * 1024 / done_, 0) : "-");
     }
-    l.kv("timeout", timed_out_ ? 1 : 0).kv("errors", errors_);
-    if (!first_error_.empty()) l.kv("error", "\"" + first_error_ + "\"");
-    l.kv("ok", ok() ? 1 : 0);
-    l.print();
+    l.kv("timeout", timed_out_ ? 1 : 0).kv("errors", errors_).error(first_error_);
+    l.kv("ok", ok() ? 1 : 0).print();
   }
 
   const Options& o_;

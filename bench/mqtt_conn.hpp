@@ -1,8 +1,11 @@
 #pragma once
-// One MQTT client connection for the load generator: connects, frames the
+// One MQTT client connection for the benchmarks: connects, frames the
 // incoming byte stream into packets and keeps one write in flight with a
 // buffer filling behind it, so that many small packets leave in one syscall.
-// Single-threaded: every handler runs on the one io_context thread.
+// It knows the fixed header only: each bench encodes and decodes the packets
+// it needs itself (loadgen with the project's codec, the standalone benches
+// with raw_mqtt.hpp). Single-threaded: every handler runs on the one
+// io_context thread.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,6 +35,9 @@ class Conn {
   ErrorHandler on_error;
   std::function<void()> on_connected;  // TCP up: queue the CONNECT here
   std::function<void()> on_drained;    // a write finished and nothing is queued
+  // Every whole packet of one read has been handed out: what their handlers
+  // queued (acknowledgements, say) can leave together.
+  std::function<void()> on_read;
 
   void connect(const boost::asio::ip::tcp::endpoint& ep) {
     sock_.async_connect(ep, [this](const boost::system::error_code& ec) {
@@ -100,6 +106,7 @@ class Conn {
                             if (ec) return fail(ec, "read");
                             rlen_ += n;
                             if (!parse()) return;
+                            if (on_read) on_read();
                             if (close_pending_ && !writing_ && out_.empty()) return close();
                             if (!closed_) do_read();
                           });
