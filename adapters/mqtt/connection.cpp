@@ -77,20 +77,19 @@ void Connection::wake() {
 }
 
 void Connection::do_read() {
+  auto on_read = asio::bind_executor(
+      strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_read(ec, n); });
   Socket* socket = transport_->plain_socket();
   if (socket && read_size_ == min_read) {
     // A quiet connection waits with a read into a few bytes inside this
     // object, so it holds no read buffer while idle. (A readiness wait would
     // do that too, but Asio does not retry one that races an arriving edge.)
-    // Unbound: the socket's executor is the strand (transport.hpp).
     socket->async_read_some(
         asio::buffer(peek_),
-        [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_peek(ec, n); });
-    return;
-  }
-  auto on_read = asio::bind_executor(
-      strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_read(ec, n); });
-  if (socket) {
+        asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
+          self->on_peek(ec, n);
+        }));
+  } else if (socket) {
     socket->async_read_some(asio::buffer(decoder_.prepare(read_size_), read_size_),
                             std::move(on_read));
   } else {
