@@ -231,7 +231,7 @@ Status Server::start() {
   }
 
   p.broker =
-      std::make_unique<mqtt::Broker>(p.bus, p.metrics, broker_options(cfg_), p.registry.get());
+      std::make_unique<mqtt::Broker>(io_, p.bus, p.metrics, broker_options(cfg_), p.registry.get());
   p.broker->set_events(mqtt::ClientEvents{[this](const ClientInfo& c, const Principal& who) {
                                             if (auto id = device_of(c.client_id, who))
                                               parts_->registry->set_online(*id, "mqtt", c.remote);

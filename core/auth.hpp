@@ -30,6 +30,8 @@ class SharedAcl {
   SharedAcl(Acl acl) : acl_(std::make_shared<const Acl>(std::move(acl))) {}
   const Acl& operator*() const { return acl_ ? *acl_ : none(); }
   const Acl* operator->() const { return &**this; }
+  // The same shared copy (not merely equal lists).
+  friend bool operator==(const SharedAcl&, const SharedAcl&) = default;
 
  private:
   static const Acl& none();

@@ -51,14 +51,22 @@ Gauge& BrokerCounters::connected_for(const char* kind) {
   return connected_tcp;
 }
 
-Broker::Broker(Bus& bus, Metrics& metrics, BrokerOptions options, Authenticator* auth)
-    : bus_(bus), counters_(metrics), options_(std::move(options)), auth_(auth) {}
+Broker::Broker(boost::asio::io_context& io, Bus& bus, Metrics& metrics, BrokerOptions options,
+               Authenticator* auth)
+    : bus_(bus), counters_(metrics), options_(std::move(options)), auth_(auth), readiness_(io) {}
 
 Broker::~Broker() = default;
 
 void Broker::accept(std::unique_ptr<Transport> transport, Strand executor) {
   const char* kind = transport->kind();
-  auto conn = std::make_shared<Connection>(*this, std::move(transport), std::move(executor));
+  adopt(std::make_shared<Connection>(*this, std::move(transport), std::move(executor)), kind);
+}
+
+void Broker::accept(int fd, Strand executor) {
+  adopt(std::make_shared<Connection>(*this, fd, std::move(executor)), "tcp");
+}
+
+void Broker::adopt(const std::shared_ptr<Connection>& conn, const char* kind) {
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
@@ -99,6 +107,17 @@ AuthOutcome Broker::authenticate(const ConnectCredentials& creds) {
   out.principal.username = creds.username.value_or("");
   out.principal.acl = options_.anonymous_acl;
   return out;
+}
+
+std::shared_ptr<const Principal> Broker::share(Principal principal) {
+  bool plain_anonymous = principal.kind == PrincipalKind::anonymous && principal.id.empty() &&
+                         principal.username.empty();
+  if (!plain_anonymous) return std::make_shared<const Principal>(std::move(principal));
+  std::lock_guard lock(mu_);
+  if (!anonymous_ || !(anonymous_->acl == principal.acl)) {
+    anonymous_ = std::make_shared<const Principal>(std::move(principal));
+  }
+  return anonymous_;
 }
 
 Broker::Opened Broker::open_session(const std::string& client_id, bool clean,

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "adapters/mqtt/readiness.hpp"
 #include "adapters/mqtt/session.hpp"
 #include "adapters/mqtt/transport.hpp"
 #include "core/auth.hpp"
@@ -70,7 +71,9 @@ struct ClientEvents {
 
 class Broker final : public ClientSource {
  public:
-  Broker(Bus& bus, Metrics& metrics, BrokerOptions options, Authenticator* auth = nullptr);
+  // Plain TCP connections are woken on `io`'s threads.
+  Broker(boost::asio::io_context& io, Bus& bus, Metrics& metrics, BrokerOptions options,
+         Authenticator* auth = nullptr);
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
@@ -78,6 +81,8 @@ class Broker final : public ClientSource {
   // Takes a freshly accepted transport and runs an MQTT connection on it.
   // `executor` is the connection's strand.
   void accept(std::unique_ptr<Transport> transport, Strand executor);
+  // The same for a plain TCP socket, given as a non-blocking descriptor.
+  void accept(int fd, Strand executor);
 
   // Closes every connection (wills of abruptly closed clients still go out).
   void stop();
@@ -114,6 +119,9 @@ class Broker final : public ClientSource {
 
   // --- used by Connection ---
   AuthOutcome authenticate(const ConnectCredentials& creds);
+  // The principal as connections and sessions hold it: anonymous clients
+  // with the same ACL, most clients in many fleets, share one.
+  std::shared_ptr<const Principal> share(Principal principal);
   struct Opened {
     std::shared_ptr<Session> session;
     bool present = false;
@@ -124,8 +132,11 @@ class Broker final : public ClientSource {
   bool close_session(const std::shared_ptr<Session>& session, const Connection* conn);
   void connection_closed(const Connection* conn);
   const ClientEvents& events() const { return events_; }
+  Readiness& readiness() { return readiness_; }
 
  private:
+  void adopt(const std::shared_ptr<Connection>& conn, const char* kind);
+
   struct Entry {
     std::shared_ptr<Session> session;
     std::weak_ptr<Connection> connection;
@@ -142,6 +153,9 @@ class Broker final : public ClientSource {
   // Every live connection, also those that have not sent CONNECT yet.
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections_;
   bool stopped_ = false;
+  std::shared_ptr<const Principal> anonymous_;
+  // Last: destroyed first, releasing connections still watched.
+  Readiness readiness_;
 };
 
 }  // namespace trellis::mqtt

@@ -1,9 +1,17 @@
 #include "adapters/mqtt/connection.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "core/log.hpp"
 #include "core/topic.hpp"
@@ -26,6 +34,34 @@ constexpr int max_reads_per_wake = 16;
 constexpr std::size_t pump_batch = 256;
 // How long a polite close waits for the peer's part of the closing handshake.
 constexpr auto polite_close_limit = std::chrono::seconds(2);
+// Buffers handed to one sendmsg.
+constexpr std::size_t iovecs_per_write = 128;
+
+ErrorCode last_error() {
+  return ErrorCode(errno, boost::system::system_category());
+}
+
+bool would_block() {
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+std::string peer_text(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (addr.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    port = ntohs(in6->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
 
 std::string generated_client_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -44,12 +80,44 @@ Connection::Connection(Broker& broker, std::unique_ptr<Transport> transport, Str
       decoder_(broker.options().max_packet_size),
       read_size_(min_read) {}
 
-Connection::~Connection() = default;
+Connection::Connection(Broker& broker, int fd, Strand strand)
+    : broker_(broker),
+      fd_(fd),
+      strand_(std::move(strand)),
+      decoder_(broker.options().max_packet_size),
+      read_size_(min_read) {}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);  // never watched: Readiness::add failed
+}
+
+const std::string& Connection::client_id() const {
+  static const std::string none;
+  return session_ ? session_->client_id() : none;
+}
+
+const char* Connection::kind() const {
+  return transport_ ? transport_->kind() : "tcp";
+}
+
+std::string Connection::remote() const {
+  return transport_ ? transport_->remote() : peer_text(fd_);
+}
 
 void Connection::start() {
   last_rx_ = Clock::now();
   // A client that never completes its handshake and CONNECT is dropped.
   arm_timer(broker_.options().connect_timeout);
+  if (!transport_) {
+    // Last: from here on the socket's wake-ups run on the strand.
+    if (!broker_.readiness().add(fd_, shared_from_this())) {
+      asio::post(strand_, [self = shared_from_this(), ec = last_error()] {
+        TLOG(warn, "mqtt") << "cannot watch socket" << log::kv("error", ec.message());
+        self->close("cannot watch socket", false);
+      });
+    }
+    return;
+  }
   transport_->handshake(asio::bind_executor(
       strand_, [self = shared_from_this()](ErrorCode ec) { self->on_handshake(ec); }));
 }
@@ -57,9 +125,8 @@ void Connection::start() {
 void Connection::on_handshake(ErrorCode ec) {
   if (closed_) return;
   if (ec) {
-    TLOG(debug, "mqtt") << "handshake failed" << log::kv("remote", transport_->remote())
-                        << log::kv("transport", transport_->kind())
-                        << log::kv("error", ec.message());
+    TLOG(debug, "mqtt") << "handshake failed" << log::kv("remote", remote())
+                        << log::kv("transport", kind()) << log::kv("error", ec.message());
     close("handshake failed", false);
     return;
   }
@@ -76,58 +143,46 @@ void Connection::wake() {
   asio::post(strand_, [self = shared_from_this()] { self->pump(); });
 }
 
-void Connection::do_read() {
-  auto on_read = asio::bind_executor(
-      strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_read(ec, n); });
-  Socket* socket = transport_->plain_socket();
-  if (socket && read_size_ == min_read) {
-    // A quiet connection waits with a read into a few bytes inside this
-    // object, so it holds no read buffer while idle. (A readiness wait would
-    // do that too, but Asio does not retry one that races an arriving edge.)
-    socket->async_read_some(
-        asio::buffer(peek_),
-        asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
-          self->on_peek(ec, n);
-        }));
-  } else if (socket) {
-    socket->async_read_some(asio::buffer(decoder_.prepare(read_size_), read_size_),
-                            std::move(on_read));
-  } else {
-    transport_->read_some(asio::buffer(decoder_.prepare(read_size_), read_size_),
-                          std::move(on_read));
-  }
+void Connection::on_ready() {
+  // Runs at once when the strand is free: the wake-up is on an io thread.
+  asio::dispatch(strand_, [self = shared_from_this()] { self->on_readable(); });
 }
 
-void Connection::on_peek(ErrorCode ec, std::size_t n) {
+void Connection::do_read() {
+  transport_->read_some(
+      asio::buffer(decoder_.prepare(read_size_), read_size_),
+      asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
+        self->on_read(ec, n);
+      }));
+}
+
+void Connection::on_readable() {
   if (closed_) return;
-  if (n) std::memcpy(decoder_.prepare(n), peek_.data(), n);
-  if (!consume(ec, n)) return;
-  if (n == peek_.size()) return drain();
-  decoder_.shrink_to(0);  // only when no partial packet is buffered
-  do_read();
+  if (writing_ && !flushing_) flush();
+  drain();
 }
 
 void Connection::drain() {
-  if (closed_) return;
-  Socket& socket = *transport_->plain_socket();
+  // After a refusing CONNACK nothing more is read.
+  if (closed_ || close_after_write_) return;
   for (int reads = 0; reads < max_reads_per_wake; ++reads) {
-    ErrorCode ec;
-    char* into = decoder_.prepare(read_size_);
     std::size_t asked = read_size_;
-    std::size_t n = socket.read_some(asio::buffer(into, asked), ec);
-    bool drained = ec == asio::error::would_block || ec == asio::error::try_again;
-    if (!drained) {
-      if (!consume(ec, n)) return;
-      drained = n < asked;
-    }
-    if (drained) {
-      if (read_size_ == min_read) decoder_.shrink_to(0);
-      do_read();
-      return;
-    }
+    ssize_t n = ::recv(fd_, decoder_.prepare(asked), asked, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && would_block()) return wait_ready();
+    ErrorCode ec = n < 0 ? last_error() : n == 0 ? ErrorCode(asio::error::eof) : ErrorCode();
+    if (!consume(ec, n < 0 ? 0 : std::size_t(n))) return;
+    // A short read emptied the socket; arming the wait checks again.
+    if (std::size_t(n) < asked) return wait_ready();
   }
   // More may be waiting: carry on after the other handlers on this strand.
   asio::post(strand_, [self = shared_from_this()] { self->drain(); });
+}
+
+void Connection::wait_ready() {
+  // A quiet connection holds no read buffer.
+  if (read_size_ == min_read) decoder_.shrink_to(0);
+  broker_.readiness().arm(fd_, writing_);
 }
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
@@ -148,9 +203,9 @@ bool Connection::consume(ErrorCode ec, std::size_t n) {
     if (r.is_incomplete()) break;
     if (r.is_error()) {
       broker_.counters().protocol_errors.add();
-      TLOG(info, "mqtt") << "malformed packet, closing" << log::kv("client", client_id_)
-                         << log::kv("remote", transport_->remote())
-                         << log::kv("error", r.error.code) << log::kv("detail", r.error.message);
+      TLOG(info, "mqtt") << "malformed packet, closing" << log::kv("client", client_id())
+                         << log::kv("remote", remote()) << log::kv("error", r.error.code)
+                         << log::kv("detail", r.error.message);
       close("malformed packet", true);
       return false;
     }
@@ -225,7 +280,7 @@ bool Connection::on_connect(Connect& c) {
   auto refuse = [&](uint8_t code, const char* why) {
     send(Connack{false, code});
     TLOG(info, "mqtt") << "connect refused" << log::kv("client", c.client_id)
-                       << log::kv("remote", transport_->remote()) << log::kv("code", int(code))
+                       << log::kv("remote", remote()) << log::kv("code", int(code))
                        << log::kv("reason", why);
     // Close once the CONNACK is on the wire; until then read nothing more.
     close_after_write_ = true;
@@ -247,7 +302,7 @@ bool Connection::on_connect(Connect& c) {
     c.client_id = generated_client_id();
   }
 
-  ConnectCredentials creds{"mqtt", c.client_id, c.username, c.password, transport_->remote()};
+  ConnectCredentials creds{"mqtt", c.client_id, c.username, c.password, remote()};
   AuthOutcome auth = broker_.authenticate(creds);
   if (auth.status != AuthStatus::accepted) {
     broker_.counters().auth_failures.add();
@@ -265,16 +320,14 @@ bool Connection::on_connect(Connect& c) {
     return refuse(connack_code::server_unavailable, "connection limit reached");
   }
 
-  client_id_ = c.client_id;
-  username_ = c.username.value_or("");
   clean_session_ = c.clean_session;
   keepalive_ = c.keepalive;
   if (c.will) will_ = std::make_unique<Will>(std::move(*c.will));
-  principal_ = std::move(auth.principal);
+  principal_ = broker_.share(std::move(auth.principal));
   connected_ = true;
   connected_at_ms_ = now_ms();
 
-  auto opened = broker_.open_session(client_id_, clean_session_, shared_from_this());
+  auto opened = broker_.open_session(c.client_id, clean_session_, shared_from_this());
   session_ = opened.session;
   // MQTT 3.1 has no session present flag: that CONNACK byte is reserved there.
   send(Connack{opened.present && v311, connack_code::accepted});
@@ -282,11 +335,10 @@ bool Connection::on_connect(Connect& c) {
   send_outgoing(resend);
   pump();
 
-  TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id_)
-                      << log::kv("remote", transport_->remote())
-                      << log::kv("transport", transport_->kind())
+  TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id())
+                      << log::kv("remote", remote()) << log::kv("transport", kind())
                       << log::kv("clean", clean_session_) << log::kv("keepalive", keepalive_);
-  if (broker_.events().connected) broker_.events().connected(info(), principal_);
+  if (broker_.events().connected) broker_.events().connected(info(), *principal_);
 
   // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
   if (keepalive_ > 0) {
@@ -301,12 +353,12 @@ void Connection::on_publish(Publish& p) {
   auto& counters = broker_.counters();
   counters.publish_received.add();
   counters.publish_bytes_received.add(p.payload.size());
-  bool allowed = !topic::is_system(p.topic) && principal_.may_publish(p.topic, client_id_);
+  bool allowed = !topic::is_system(p.topic) && principal_->may_publish(p.topic, client_id());
   bool fresh = true;
   if (p.qos == 2) fresh = session_->begin_inbound_qos2(p.packet_id);
   if (!allowed) {
     counters.publish_denied.add();
-    TLOG(debug, "mqtt") << "publish denied" << log::kv("client", client_id_)
+    TLOG(debug, "mqtt") << "publish denied" << log::kv("client", client_id())
                         << log::kv("topic", p.topic);
   } else if (fresh) {
     auto msg = std::make_shared<Message>();
@@ -315,7 +367,7 @@ void Connection::on_publish(Publish& p) {
     msg->qos = p.qos;
     msg->retain = p.retain;
     msg->origin = Origin::mqtt;
-    msg->client_id = client_id_;
+    msg->client_id = client_id();
     msg->time_ms = now_ms();
     broker_.bus().publish(msg);
   }
@@ -327,7 +379,7 @@ void Connection::on_subscribe(const Subscribe& s) {
   Suback ack{s.packet_id, {}};
   ack.return_codes.reserve(s.topics.size());
   for (const auto& t : s.topics) {
-    if (!principal_.may_subscribe(t.filter, client_id_)) {
+    if (!principal_->may_subscribe(t.filter, client_id())) {
       ack.return_codes.push_back(suback_failure);
       continue;
     }
@@ -393,6 +445,12 @@ void Connection::start_write() {
   writing_ = true;
   writes_->writing.swap(writes_->queued);
   writes_->writing.buffers(writes_->buffers);
+  if (!transport_) {
+    writes_->next_buffer = writes_->offset = writes_->written = 0;
+    // Within flush() its loop writes the new batch: no recursion per batch.
+    if (!flushing_) flush();
+    return;
+  }
   transport_->write(
       writes_->buffers,
       asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
@@ -416,6 +474,59 @@ void Connection::on_write(ErrorCode ec, std::size_t n) {
   pump();
   start_write();
   if (!writing_) writes_.reset();
+}
+
+void Connection::flush() {
+  flushing_ = true;
+  while (writing_ && !closed_) {
+    ErrorCode ec;
+    if (!write_some(ec) && !ec) {
+      broker_.readiness().arm(fd_, true);
+      break;
+    }
+    on_write(ec, writes_->written);
+  }
+  flushing_ = false;
+}
+
+bool Connection::write_some(ErrorCode& ec) {
+  Writes& w = *writes_;
+  for (;;) {
+    iovec iov[iovecs_per_write];
+    std::size_t count = 0;
+    for (std::size_t i = w.next_buffer; i < w.buffers.size() && count < iovecs_per_write; ++i) {
+      std::size_t skip = i == w.next_buffer ? w.offset : 0;
+      iov[count].iov_base = const_cast<char*>(static_cast<const char*>(w.buffers[i].data())) + skip;
+      iov[count].iov_len = w.buffers[i].size() - skip;
+      ++count;
+    }
+    if (count == 0) return true;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (!would_block()) ec = last_error();
+      return false;
+    }
+    w.written += std::size_t(n);
+    std::size_t left = std::size_t(n);
+    while (left > 0) {
+      std::size_t rest = w.buffers[w.next_buffer].size() - w.offset;
+      if (left < rest) {
+        w.offset += left;
+        break;
+      }
+      left -= rest;
+      w.offset = 0;
+      ++w.next_buffer;
+    }
+    // Skip empty buffers so that count == 0 means done.
+    while (w.next_buffer < w.buffers.size() && w.buffers[w.next_buffer].size() == 0) {
+      ++w.next_buffer;
+    }
+  }
 }
 
 Connection::Timer& Connection::timer() {
@@ -444,7 +555,7 @@ void Connection::on_timer(ErrorCode ec) {
   auto limit = std::chrono::milliseconds(keepalive_ * 1500);
   auto idle = Clock::now() - last_rx_;
   if (idle >= limit) {
-    TLOG(info, "mqtt") << "keepalive expired" << log::kv("client", client_id_)
+    TLOG(info, "mqtt") << "keepalive expired" << log::kv("client", client_id())
                        << log::kv("keepalive", keepalive_);
     close("keepalive expired", true);
     return;
@@ -456,43 +567,58 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
   if (closed_) return;
   closed_ = true;
   cancel_timer();
-  if (politely) {
-    auto self = shared_from_this();
-    timer().expires_after(polite_close_limit);
-    timer().async_wait(asio::bind_executor(strand_, [self](ErrorCode ec) {
-      if (!ec) self->transport_->close();
-    }));
-    // Plain TCP and TLS finish at once, which cancels the timer just armed.
-    transport_->close_politely(asio::bind_executor(strand_, [self] { self->cancel_timer(); }));
-  } else {
-    transport_->close();
-  }
-  broker_.counters().connected_for(transport_->kind()).sub();
+  // Before the stream closes: a plain socket's peer address goes with it.
+  std::optional<ClientInfo> was;
+  if (connected_) was = info();
+  close_stream(politely);
+  broker_.counters().connected_for(kind()).sub();
   if (connected_) {
     connected_ = false;
     if (publish_will && will_) {
       auto msg = make_message(will_->topic, std::move(will_->payload), will_->qos, will_->retain,
-                              Origin::mqtt, client_id_);
+                              Origin::mqtt, client_id());
       broker_.bus().publish(msg);
     }
     will_.reset();
-    TLOG(debug, "mqtt") << "client disconnected" << log::kv("client", client_id_)
+    TLOG(debug, "mqtt") << "client disconnected" << log::kv("client", client_id())
                         << log::kv("reason", reason);
-    auto i = info();
     bool taken_over = broker_.close_session(session_, this);
     // After a takeover the client is still connected, through the new connection.
-    if (!taken_over && broker_.events().disconnected) broker_.events().disconnected(i, principal_);
+    if (!taken_over && broker_.events().disconnected) {
+      broker_.events().disconnected(*was, *principal_);
+    }
   }
   broker_.connection_closed(this);
 }
 
+void Connection::close_stream(bool politely) {
+  if (!transport_) {
+    broker_.readiness().remove(fd_);
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  if (!politely) {
+    transport_->close();
+    return;
+  }
+  auto self = shared_from_this();
+  timer().expires_after(polite_close_limit);
+  timer().async_wait(asio::bind_executor(strand_, [self](ErrorCode ec) {
+    if (!ec) self->transport_->close();
+  }));
+  // TLS finishes at once, which cancels the timer just armed.
+  transport_->close_politely(asio::bind_executor(strand_, [self] { self->cancel_timer(); }));
+}
+
 ClientInfo Connection::info() const {
   ClientInfo i;
-  i.client_id = client_id_;
+  i.client_id = client_id();
   i.protocol = "mqtt";
-  i.transport = transport_->kind();
-  i.remote = transport_->remote();
-  i.username = username_;
+  i.transport = kind();
+  i.remote = remote();
+  if (principal_) i.username = principal_->username;
   i.clean_session = clean_session_;
   i.keepalive = keepalive_;
   i.connected_at_ms = connected_at_ms_;

@@ -2,7 +2,6 @@
 // One client connection: reads bytes from its transport, decodes packets,
 // applies the MQTT 3.1.1 server rules, and writes what its session has to
 // send. Everything runs on the connection's strand.
-#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -11,15 +10,22 @@
 
 #include "adapters/mqtt/broker.hpp"
 #include "adapters/mqtt/codec.hpp"
+#include "adapters/mqtt/readiness.hpp"
 #include "adapters/mqtt/session.hpp"
 #include "adapters/mqtt/transport.hpp"
 #include "adapters/mqtt/write_batch.hpp"
 
 namespace trellis::mqtt {
 
-class Connection final : public SessionOwner, public std::enable_shared_from_this<Connection> {
+class Connection final : public SessionOwner,
+                         public ReadinessWaiter,
+                         public std::enable_shared_from_this<Connection> {
  public:
   Connection(Broker& broker, std::unique_ptr<Transport> transport, Strand strand);
+  // A plain TCP socket (non-blocking), watched by the broker's Readiness
+  // rather than Asio's reactor: an idle connection then holds no pending
+  // operation.
+  Connection(Broker& broker, int fd, Strand strand);
   ~Connection();
 
   void start();
@@ -29,16 +35,26 @@ class Connection final : public SessionOwner, public std::enable_shared_from_thi
 
   // From the session, on any thread: there are messages to send.
   void wake() override;
+  // From Readiness: the socket can be read or written.
+  void on_ready() override;
 
   ClientInfo info() const;  // call on the strand or accept a racy snapshot
-  const std::string& client_id() const { return client_id_; }
+  // Empty until CONNECT is accepted.
+  const std::string& client_id() const;
 
  private:
   void on_handshake(ErrorCode ec);
   void do_read();
-  void on_peek(ErrorCode ec, std::size_t n);
-  void drain();  // reads what the socket holds, without waiting
   void on_read(ErrorCode ec, std::size_t n);
+  // Plain TCP: writes and reads what the socket takes and holds, without
+  // waiting, then arms the next readiness wait.
+  void on_readable();
+  void drain();
+  void wait_ready();
+  void flush();
+  // Writes what the socket takes; true once the batch is written, false when
+  // the socket would block or `ec` is set.
+  bool write_some(ErrorCode& ec);
   // Decodes and handles `n` bytes just read; false: the connection was closed.
   bool consume(ErrorCode ec, std::size_t n);
   bool handle(Packet& packet);  // false: the connection was closed
@@ -64,6 +80,10 @@ class Connection final : public SessionOwner, public std::enable_shared_from_thi
     WriteBatch queued;   // being filled
     WriteBatch writing;  // on the wire
     std::vector<boost::asio::const_buffer> buffers;
+    // Plain TCP: where the socket stopped taking bytes.
+    std::size_t next_buffer = 0;
+    std::size_t offset = 0;  // into buffers[next_buffer]
+    std::size_t written = 0;
   };
 
   Timer& timer();
@@ -75,31 +95,32 @@ class Connection final : public SessionOwner, public std::enable_shared_from_thi
   // DISCONNECT. `politely` uses the transport's closing handshake (bounded
   // in time) where the stream is still healthy.
   void close(const char* reason, bool publish_will, bool politely = false);
+  void close_stream(bool politely);
+
+  const char* kind() const;
+  std::string remote() const;
 
   Broker& broker_;
-  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<Transport> transport_;  // null for plain TCP
+  int fd_ = -1;                           // plain TCP only
   Strand strand_;
   // Made when first needed and dropped when not: most connections are idle
   // and have no keepalive.
   std::unique_ptr<Timer> timer_;
   Decoder decoder_;
   std::size_t read_size_;  // bytes asked of the next read
-  // Where a quiet plain-TCP connection's next read lands: room for pings,
-  // acknowledgements and small publishes.
-  std::array<char, 32> peek_;
 
   bool connected_ = false;  // CONNECT accepted
   bool closed_ = false;
   bool writing_ = false;
+  bool flushing_ = false;           // in flush(): a new batch waits for its loop
   bool close_after_write_ = false;  // a refusing CONNACK is being written
-  std::string client_id_;
-  std::string username_;
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;
   int64_t connected_at_ms_ = 0;
   std::unique_ptr<Will> will_;  // most clients have none
-  Principal principal_;
-  std::shared_ptr<Session> session_;
+  std::shared_ptr<const Principal> principal_;
+  std::shared_ptr<Session> session_;  // its client id is this connection's
   std::chrono::steady_clock::time_point last_rx_;
 
   std::unique_ptr<Writes> writes_;

@@ -1,7 +1,14 @@
 #include "adapters/mqtt/listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "core/log.hpp"
 
@@ -54,7 +61,10 @@ class Listeners::StrandPool {
   std::atomic<std::size_t> next_{0};
 };
 
-class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
+// Plain TCP (an empty factory) is accepted with accept4 when the broker's
+// Readiness reports the listening socket readable: the new socket never
+// passes through Asio's reactor, which it would only leave again.
+class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_from_this<Acceptor> {
  public:
   using Factory = std::function<std::unique_ptr<Transport>(Socket)>;
   Acceptor(asio::io_context& io, Broker& broker, std::shared_ptr<StrandPool> strands,
@@ -84,14 +94,27 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
     return Ok{};
   }
 
-  void start() { accept(); }
+  void start() {
+    if (factory_) return accept();
+    ErrorCode ec;
+    acceptor_.non_blocking(true, ec);
+    if (ec || !broker_.readiness().add(acceptor_.native_handle(), shared_from_this())) {
+      TLOG(error, "mqtt") << "cannot watch the listening socket" << log::kv("listener", kind_)
+                          << log::kv("error", ec ? ec.message() : std::strerror(errno));
+    }
+  }
 
   void stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      if (!self->factory_) self->broker_.readiness().remove(self->acceptor_.native_handle());
       ErrorCode ec;
       self->acceptor_.close(ec);
       self->retry_.cancel();
     });
+  }
+
+  void on_ready() override {
+    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_plain(); });
   }
 
   const std::string& kind() const { return kind_; }
@@ -121,6 +144,36 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
     broker_.accept(factory_(std::move(socket)), std::move(strand));
     accept();
   }
+
+  void accept_plain() {
+    if (!acceptor_.is_open()) return;
+    int listening = acceptor_.native_handle();
+    for (int i = 0; i < accepts_per_wake; ++i) {
+      int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          broker_.readiness().arm(listening, false);
+          return;
+        }
+        // Out of file descriptors and the like: back off instead of spinning.
+        TLOG(warn, "mqtt") << "accept failed" << log::kv("listener", kind_)
+                           << log::kv("error", std::strerror(errno));
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([self = shared_from_this()](ErrorCode e) {
+          if (!e) self->accept_plain();
+        });
+        return;
+      }
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      broker_.accept(fd, strands_->next());
+    }
+    // More may be waiting: let other handlers on this thread run first.
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_plain(); });
+  }
+
+  static constexpr int accepts_per_wake = 64;
 
   asio::io_context& io_;
   Broker& broker_;
@@ -152,8 +205,7 @@ Status Listeners::start() {
   auto tls = tls_;
   std::vector<std::tuple<std::string, uint16_t, Acceptor::Factory>> wanted;
   if (options_.tcp_port) {
-    wanted.emplace_back("tcp", options_.tcp_port,
-                        [](Socket s) { return make_tcp_transport(std::move(s)); });
+    wanted.emplace_back("tcp", options_.tcp_port, Acceptor::Factory{});  // plain TCP: see Acceptor
   }
   if (options_.ws_port) {
     wanted.emplace_back("ws", options_.ws_port,

@@ -15,24 +15,33 @@ void Session::deliver_retained(const MessagePtr& msg, uint8_t qos) {
   enqueue(msg, qos, true);
 }
 
+Session::Traffic& Session::traffic() {
+  if (!traffic_) traffic_ = std::make_unique<Traffic>();
+  return *traffic_;
+}
+
 void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
+  static const Principal never_attached;
   std::shared_ptr<SessionOwner> wake;
   {
     std::lock_guard lock(mu_);
-    if (!principal_.may_receive(msg->topic, client_id_)) return;
+    const Principal& principal = principal_ ? *principal_ : never_attached;
+    if (!principal.may_receive(msg->topic, client_id_)) return;
+    auto& inflight = traffic().inflight;
+    auto& queue = traffic().queue;
     // QoS 0 is not kept for a client that is away (as Mosquitto does by default);
     // any message past the queue bound is dropped and counted. A connected
     // client's free inflight slots are room too: those messages leave the
     // queue as soon as the connection pumps.
     std::size_t bound = limits_.max_queued;
-    if (owner_ && inflight_.size() < limits_.max_inflight) {
-      bound += limits_.max_inflight - inflight_.size();
+    if (owner_ && inflight.size() < limits_.max_inflight) {
+      bound += limits_.max_inflight - inflight.size();
     }
-    if ((!owner_ && qos == 0) || queue_.size() >= bound) {
+    if ((!owner_ && qos == 0) || queue.size() >= bound) {
       if (counters_.dropped) counters_.dropped->add();
       return;
     }
-    queue_.push_back(Outgoing{msg, qos, retain, false, 0});
+    queue.push_back(Outgoing{msg, qos, retain, false, 0});
     if (owner_ && !wake_pending_) {
       wake_pending_ = true;
       wake = wake_.lock();
@@ -42,14 +51,15 @@ void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
 }
 
 std::vector<Outgoing> Session::attach(const std::shared_ptr<SessionOwner>& owner,
-                                      Principal principal) {
+                                      std::shared_ptr<const Principal> principal) {
   std::lock_guard lock(mu_);
   owner_ = owner.get();
   wake_ = owner;
   wake_pending_ = false;
   principal_ = std::move(principal);
   std::vector<Outgoing> resend;
-  for (auto& f : inflight_) {
+  if (!traffic_) return resend;
+  for (auto& f : traffic_->inflight) {
     Outgoing o = f.out;
     if (f.stage == Stage::wait_pubcomp) {
       o.msg = nullptr;  // resend PUBREL, not the PUBLISH
@@ -74,7 +84,8 @@ uint16_t Session::next_packet_id() {
   for (;;) {
     last_packet_id_ = static_cast<uint16_t>(last_packet_id_ + 1);
     if (last_packet_id_ == 0) continue;
-    bool used = std::any_of(inflight_.begin(), inflight_.end(),
+    const auto& inflight = traffic_->inflight;
+    bool used = std::any_of(inflight.begin(), inflight.end(),
                             [&](const InFlight& f) { return f.out.packet_id == last_packet_id_; });
     if (!used) return last_packet_id_;
   }
@@ -85,41 +96,48 @@ std::vector<Outgoing> Session::take_sendable(const SessionOwner* owner, std::siz
   std::vector<Outgoing> out;
   if (owner != owner_) return out;
   wake_pending_ = false;
-  while (!queue_.empty() && out.size() < limit) {
-    Outgoing& next = queue_.front();
+  if (!traffic_) return out;
+  auto& queue = traffic_->queue;
+  auto& inflight = traffic_->inflight;
+  while (!queue.empty() && out.size() < limit) {
+    Outgoing& next = queue.front();
     if (next.qos > 0) {
-      if (inflight_.size() >= limits_.max_inflight) break;
+      if (inflight.size() >= limits_.max_inflight) break;
       next.packet_id = next_packet_id();
-      inflight_.push_back(InFlight{next, next.qos == 1 ? Stage::wait_puback : Stage::wait_pubrec});
+      inflight.push_back(InFlight{next, next.qos == 1 ? Stage::wait_puback : Stage::wait_pubrec});
     }
     out.push_back(std::move(next));
-    queue_.pop_front();
+    queue.pop_front();
   }
   return out;
 }
 
 bool Session::has_sendable() const {
   std::lock_guard lock(mu_);
-  if (queue_.empty()) return false;
-  return queue_.front().qos == 0 || inflight_.size() < limits_.max_inflight;
+  if (!traffic_ || traffic_->queue.empty()) return false;
+  return traffic_->queue.front().qos == 0 || traffic_->inflight.size() < limits_.max_inflight;
 }
 
 bool Session::on_puback(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
+  if (!traffic_) return false;
+  auto& inflight = traffic_->inflight;
+  auto it = std::find_if(inflight.begin(), inflight.end(), [&](const InFlight& f) {
     return f.out.packet_id == packet_id && f.stage == Stage::wait_puback;
   });
-  if (it == inflight_.end()) return false;
-  inflight_.erase(it);
+  if (it == inflight.end()) return false;
+  inflight.erase(it);
   return true;
 }
 
 bool Session::on_pubrec(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
+  if (!traffic_) return false;
+  auto& inflight = traffic_->inflight;
+  auto it = std::find_if(inflight.begin(), inflight.end(), [&](const InFlight& f) {
     return f.out.packet_id == packet_id && f.stage != Stage::wait_puback;
   });
-  if (it == inflight_.end()) return false;
+  if (it == inflight.end()) return false;
   it->stage = Stage::wait_pubcomp;
   it->out.msg = nullptr;  // the payload is no longer needed once PUBREC arrived
   return true;
@@ -127,42 +145,62 @@ bool Session::on_pubrec(uint16_t packet_id) {
 
 bool Session::on_pubcomp(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
+  if (!traffic_) return false;
+  auto& inflight = traffic_->inflight;
+  auto it = std::find_if(inflight.begin(), inflight.end(), [&](const InFlight& f) {
     return f.out.packet_id == packet_id && f.stage == Stage::wait_pubcomp;
   });
-  if (it == inflight_.end()) return false;
-  inflight_.erase(it);
+  if (it == inflight.end()) return false;
+  inflight.erase(it);
   return true;
 }
 
 bool Session::begin_inbound_qos2(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  return inbound_qos2_.insert(packet_id).second;
+  return traffic().inbound_qos2.insert(packet_id).second;
 }
 
 void Session::release_inbound_qos2(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  inbound_qos2_.erase(packet_id);
+  if (traffic_) traffic_->inbound_qos2.erase(packet_id);
 }
+
+namespace {
+
+template <typename Subscriptions>
+auto find_filter(Subscriptions& subs, const std::string& filter) {
+  return std::lower_bound(subs.begin(), subs.end(), filter,
+                          [](const auto& s, const std::string& f) { return s.first < f; });
+}
+
+}  // namespace
 
 void Session::set_subscription(const std::string& filter, uint8_t qos) {
   std::lock_guard lock(mu_);
-  subscriptions_[filter] = qos;
+  auto it = find_filter(subscriptions_, filter);
+  if (it != subscriptions_.end() && it->first == filter) {
+    it->second = qos;
+  } else {
+    subscriptions_.emplace(it, filter, qos);
+  }
 }
 
 bool Session::remove_subscription(const std::string& filter) {
   std::lock_guard lock(mu_);
-  return subscriptions_.erase(filter) > 0;
+  auto it = find_filter(subscriptions_, filter);
+  if (it == subscriptions_.end() || it->first != filter) return false;
+  subscriptions_.erase(it);
+  return true;
 }
 
 std::map<std::string, uint8_t> Session::subscriptions() const {
   std::lock_guard lock(mu_);
-  return subscriptions_;
+  return {subscriptions_.begin(), subscriptions_.end()};
 }
 
 std::size_t Session::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return traffic_ ? traffic_->queue.size() : 0;
 }
 
 std::size_t Session::subscription_count() const {
@@ -172,16 +210,17 @@ std::size_t Session::subscription_count() const {
 
 std::size_t Session::inflight() const {
   std::lock_guard lock(mu_);
-  return inflight_.size();
+  return traffic_ ? traffic_->inflight.size() : 0;
 }
 
 std::vector<Outgoing> Session::snapshot_queue() const {
   std::lock_guard lock(mu_);
   std::vector<Outgoing> out;
-  for (const auto& f : inflight_) {
+  if (!traffic_) return out;
+  for (const auto& f : traffic_->inflight) {
     if (f.out.msg) out.push_back(f.out);
   }
-  out.insert(out.end(), queue_.begin(), queue_.end());
+  out.insert(out.end(), traffic_->queue.begin(), traffic_->queue.end());
   return out;
 }
 

@@ -69,7 +69,8 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   // Attaches a connection: its wake() will be called whenever there is
   // something to send. Returns what must be resent first, in order:
   // unacknowledged PUBLISHes with DUP set and PUBRELs awaiting PUBCOMP.
-  std::vector<Outgoing> attach(const std::shared_ptr<SessionOwner>& owner, Principal principal);
+  std::vector<Outgoing> attach(const std::shared_ptr<SessionOwner>& owner,
+                               std::shared_ptr<const Principal> principal);
   // Detaches only if `owner` is still the attached connection: after a
   // takeover the old connection's late detach must not unhook the new one.
   void detach(const SessionOwner* owner);
@@ -108,8 +109,16 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
     Outgoing out;
     Stage stage;
   };
+  // Messages and packet ids in motion. Made on the first message: most
+  // sessions belong to idle devices, and this is most of a session's size.
+  struct Traffic {
+    Fifo<Outgoing> queue;
+    std::vector<InFlight> inflight;  // in send order, for in-order resend; at most max_inflight
+    std::set<uint16_t> inbound_qos2;
+  };
   void enqueue(const MessagePtr& msg, uint8_t qos, bool retain);
   uint16_t next_packet_id();
+  Traffic& traffic();
 
   const std::string client_id_;
   const bool clean_;
@@ -117,15 +126,14 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   const SessionCounters counters_;
 
   mutable std::mutex mu_;
-  Principal principal_;
-  const SessionOwner* owner_ = nullptr;  // null while no connection is attached
+  std::shared_ptr<const Principal> principal_;  // of the last attached connection
+  const SessionOwner* owner_ = nullptr;         // null while no connection is attached
   std::weak_ptr<SessionOwner> wake_;
   bool wake_pending_ = false;
-  Fifo<Outgoing> queue_;
-  std::vector<InFlight> inflight_;  // in send order, for in-order resend; at most max_inflight
-  std::set<uint16_t> inbound_qos2_;
-  std::map<std::string, uint8_t> subscriptions_;
   uint16_t last_packet_id_ = 0;
+  std::unique_ptr<Traffic> traffic_;
+  // Sorted by filter; a vector because devices hold one or two.
+  std::vector<std::pair<std::string, uint8_t>> subscriptions_;
 };
 
 }  // namespace trellis::mqtt

@@ -33,36 +33,6 @@ Socket& lowest(asio::ssl::stream<Socket>& s) {
   return s.next_layer();
 }
 
-class TcpTransport final : public Transport {
- public:
-  explicit TcpTransport(Socket s) : socket_(std::move(s)), remote_(endpoint_text(socket_)) {
-    ErrorCode ec;
-    socket_.set_option(tcp::no_delay(true), ec);
-    // plain_socket() users read synchronously after a readiness wait: a read
-    // with nothing there must return would_block, not wait.
-    socket_.non_blocking(true, ec);
-  }
-  void handshake(std::function<void(ErrorCode)> done) override { done({}); }
-  void read_some(asio::mutable_buffer into, IoHandler done) override {
-    socket_.async_read_some(into, std::move(done));
-  }
-  void write(const std::vector<asio::const_buffer>& buffers, IoHandler done) override {
-    asio::async_write(socket_, buffers, std::move(done));
-  }
-  void close() override {
-    ErrorCode ec;
-    socket_.shutdown(Socket::shutdown_both, ec);
-    socket_.close(ec);
-  }
-  Socket* plain_socket() override { return &socket_; }
-  std::string remote() const override { return remote_; }
-  const char* kind() const override { return "tcp"; }
-
- private:
-  Socket socket_;
-  std::string remote_;
-};
-
 class TlsTransport final : public Transport {
  public:
   TlsTransport(Socket s, asio::ssl::context& ctx)
@@ -222,10 +192,6 @@ class WebSocketTransport final : public Transport {
 };
 
 }  // namespace
-
-std::unique_ptr<Transport> make_tcp_transport(Socket socket) {
-  return std::make_unique<TcpTransport>(std::move(socket));
-}
 
 std::unique_ptr<Transport> make_tls_transport(Socket socket, asio::ssl::context& tls) {
   return std::make_unique<TlsTransport>(std::move(socket), tls);

@@ -1,7 +1,9 @@
 #pragma once
-// The byte stream under an MQTT connection: plain TCP, TLS, WebSocket or
-// WebSocket over TLS. The connection speaks MQTT without knowing which; each
-// transport only moves bytes. All calls happen on the connection's strand.
+// The byte stream under an MQTT connection: TLS, WebSocket or WebSocket over
+// TLS. The connection speaks MQTT without knowing which; each transport only
+// moves bytes. All calls happen on the connection's strand. (Plain TCP has no
+// transport object: the connection reads and writes its socket itself, woken
+// by the broker's Readiness; see readiness.hpp.)
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,7 +30,7 @@ class Transport {
  public:
   virtual ~Transport() = default;
 
-  // The TLS and/or WebSocket handshake; plain TCP completes at once.
+  // The TLS and/or WebSocket handshake.
   virtual void handshake(std::function<void(ErrorCode)> done) = 0;
   virtual void read_some(boost::asio::mutable_buffer into, IoHandler done) = 0;
   // Writes every buffer (one WebSocket message for WebSocket transports).
@@ -43,10 +45,6 @@ class Transport {
     done();
   }
 
-  // The socket of a plain TCP transport (null for the others), so that an
-  // idle connection can wait for readability and hold no read buffer.
-  virtual Socket* plain_socket() { return nullptr; }
-
   virtual std::string remote() const = 0;  // "ip:port"
   virtual const char* kind() const = 0;    // "tcp", "tls", "ws", "wss"
 };
@@ -55,7 +53,6 @@ struct WebSocketOptions {
   std::string path = "/mqtt";
 };
 
-std::unique_ptr<Transport> make_tcp_transport(Socket socket);
 std::unique_ptr<Transport> make_tls_transport(Socket socket, boost::asio::ssl::context& tls);
 std::unique_ptr<Transport> make_ws_transport(Socket socket, const WebSocketOptions& options);
 std::unique_ptr<Transport> make_wss_transport(Socket socket, boost::asio::ssl::context& tls,

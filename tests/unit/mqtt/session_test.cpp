@@ -30,7 +30,7 @@ struct Fixture : ::testing::Test {
                                      SessionCounters{&dropped});
   }
   std::vector<Outgoing> attach(Session& s, const SessionOwner* owner) {
-    return s.attach(owner == conn_a ? owner_a : owner_b, Principal{});
+    return s.attach(owner == conn_a ? owner_a : owner_b, std::make_shared<const Principal>());
   }
   static MessagePtr msg(const std::string& payload, uint8_t qos = 1) {
     return make_message("t/" + payload, payload, qos);

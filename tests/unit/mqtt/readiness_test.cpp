@@ -1,0 +1,127 @@
+// Readiness against real sockets: one-shot wake-ups that a re-arm never misses.
+#include "adapters/mqtt/readiness.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace trellis::mqtt {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CountingWaiter final : ReadinessWaiter {
+  std::atomic<int> wakes{0};
+  void on_ready() override { ++wakes; }
+};
+
+class ReadinessTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds_), 0); }
+  void TearDown() override {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  // Runs the io_context until `waiter` has woken `n` times in all, or 5 s pass.
+  bool run_until(const CountingWaiter& waiter, int n) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (waiter.wakes < n && std::chrono::steady_clock::now() < deadline) {
+      io_.run_one_for(50ms);
+    }
+    return waiter.wakes >= n;
+  }
+  void send_byte() { ASSERT_EQ(::write(fds_[1], "x", 1), 1); }
+
+  boost::asio::io_context io_;
+  Readiness readiness_{io_};
+  int fds_[2];
+};
+
+TEST_F(ReadinessTest, WakesForDataThatArrivedBeforeAdd) {
+  auto w = std::make_shared<CountingWaiter>();
+  send_byte();
+  ASSERT_TRUE(readiness_.add(fds_[0], w));
+  EXPECT_TRUE(run_until(*w, 1));
+  readiness_.remove(fds_[0]);
+}
+
+TEST_F(ReadinessTest, WakesOnceUntilArmedAgain) {
+  auto w = std::make_shared<CountingWaiter>();
+  ASSERT_TRUE(readiness_.add(fds_[0], w));
+  send_byte();
+  ASSERT_TRUE(run_until(*w, 1));
+  send_byte();  // disarmed: no second wake-up yet
+  io_.run_for(100ms);
+  EXPECT_EQ(w->wakes, 1);
+  // The unread bytes are found when arming again: nothing that came while
+  // disarmed is missed.
+  readiness_.arm(fds_[0], false);
+  EXPECT_TRUE(run_until(*w, 2));
+  readiness_.remove(fds_[0]);
+}
+
+TEST_F(ReadinessTest, WakesWhenWritableIfAsked) {
+  auto w = std::make_shared<CountingWaiter>();
+  ASSERT_TRUE(readiness_.add(fds_[0], w));  // nothing to read
+  io_.run_for(50ms);
+  EXPECT_EQ(w->wakes, 0);
+  readiness_.arm(fds_[0], true);  // an empty send buffer is writable at once
+  EXPECT_TRUE(run_until(*w, 1));
+  readiness_.remove(fds_[0]);
+}
+
+TEST_F(ReadinessTest, WakesManySocketsFromOneWait) {
+  constexpr int n = 300;  // more than one batch of events
+  std::vector<std::array<int, 2>> pairs(n);
+  std::vector<std::shared_ptr<CountingWaiter>> waiters;
+  auto all = std::make_shared<CountingWaiter>();
+  for (auto& p : pairs) {
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, p.data()), 0);
+    waiters.push_back(std::make_shared<CountingWaiter>());
+    ASSERT_TRUE(readiness_.add(p[0], waiters.back()));
+    ASSERT_EQ(::write(p[1], "x", 1), 1);
+  }
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto total = [&] {
+    int sum = 0;
+    for (auto& w : waiters) sum += w->wakes;
+    return sum;
+  };
+  while (total() < n && std::chrono::steady_clock::now() < deadline) io_.run_one_for(50ms);
+  EXPECT_EQ(total(), n);
+  for (auto& p : pairs) {
+    readiness_.remove(p[0]);
+    ::close(p[0]);
+    ::close(p[1]);
+  }
+}
+
+TEST_F(ReadinessTest, RemoveReleasesTheWaiterAndStopsWakeUps) {
+  auto w = std::make_shared<CountingWaiter>();
+  ASSERT_TRUE(readiness_.add(fds_[0], w));
+  EXPECT_EQ(w.use_count(), 2);
+  readiness_.remove(fds_[0]);
+  EXPECT_EQ(w.use_count(), 1);
+  send_byte();
+  io_.run_for(100ms);
+  EXPECT_EQ(w->wakes, 0);
+}
+
+TEST_F(ReadinessTest, AddFailsForSomethingEpollCannotWatch) {
+  auto w = std::make_shared<CountingWaiter>();
+  int dir = ::open("/", O_RDONLY | O_DIRECTORY);  // regular files and directories: EPERM
+  ASSERT_GE(dir, 0);
+  EXPECT_FALSE(readiness_.add(dir, w));
+  EXPECT_EQ(w.use_count(), 1);
+  ::close(dir);
+}
+
+}  // namespace
+}  // namespace trellis::mqtt
