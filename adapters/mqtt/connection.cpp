@@ -144,6 +144,8 @@ void Connection::wake() {
 }
 
 void Connection::on_ready() {
+  // Edges that come while one wake-up waits for the strand add nothing.
+  if (ready_queued_.exchange(true, std::memory_order_acq_rel)) return;
   // Runs at once when the strand is free: the wake-up is on an io thread.
   asio::dispatch(strand_, [self = shared_from_this()] { self->on_readable(); });
 }
@@ -157,6 +159,7 @@ void Connection::do_read() {
 }
 
 void Connection::on_readable() {
+  ready_queued_.store(false, std::memory_order_release);
   if (closed_) return;
   if (writing_ && !flushing_) flush();
   drain();
@@ -169,20 +172,28 @@ void Connection::drain() {
     std::size_t asked = read_size_;
     ssize_t n = ::recv(fd_, decoder_.prepare(asked), asked, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && would_block()) return wait_ready();
+    if (n < 0 && would_block()) return drained();
     ErrorCode ec = n < 0 ? last_error() : n == 0 ? ErrorCode(asio::error::eof) : ErrorCode();
-    if (!consume(ec, n < 0 ? 0 : std::size_t(n))) return;
-    // A short read emptied the socket; arming the wait checks again.
-    if (std::size_t(n) < asked) return wait_ready();
+    if (!consume_batched(ec, n < 0 ? 0 : std::size_t(n))) return;
+    // A short read emptied the socket: more bytes bring a new wake-up.
+    if (std::size_t(n) < asked) return drained();
   }
   // More may be waiting: carry on after the other handlers on this strand.
   asio::post(strand_, [self = shared_from_this()] { self->drain(); });
 }
 
-void Connection::wait_ready() {
+void Connection::drained() {
   // A quiet connection holds no read buffer.
   if (read_size_ == min_read) decoder_.shrink_to(0);
-  broker_.readiness().arm(fd_, writing_);
+}
+
+bool Connection::consume_batched(ErrorCode ec, std::size_t n) {
+  // What answers the packets in these bytes (PUBACKs, say) goes out in one write.
+  holding_writes_ = true;
+  bool open = consume(ec, n);
+  holding_writes_ = false;
+  if (!closed_) start_write();
+  return open && !closed_;
 }
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
@@ -441,7 +452,7 @@ void Connection::pump() {
 }
 
 void Connection::start_write() {
-  if (writing_ || !writes_ || writes_->queued.empty()) return;
+  if (writing_ || holding_writes_ || !writes_ || writes_->queued.empty()) return;
   writing_ = true;
   writes_->writing.swap(writes_->queued);
   writes_->writing.buffers(writes_->buffers);
@@ -480,10 +491,8 @@ void Connection::flush() {
   flushing_ = true;
   while (writing_ && !closed_) {
     ErrorCode ec;
-    if (!write_some(ec) && !ec) {
-      broker_.readiness().arm(fd_, true);
-      break;
-    }
+    // Would block: the next wake-up resumes.
+    if (!write_some(ec) && !ec) break;
     on_write(ec, writes_->written);
   }
   flushing_ = false;
@@ -594,7 +603,6 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
 void Connection::close_stream(bool politely) {
   if (!transport_) {
     broker_.readiness().remove(fd_);
-    ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     fd_ = -1;
     return;
@@ -623,7 +631,7 @@ ClientInfo Connection::info() const {
   i.keepalive = keepalive_;
   i.connected_at_ms = connected_at_ms_;
   if (session_) {
-    i.subscriptions = session_->subscriptions().size();
+    i.subscriptions = session_->subscription_count();
     i.queued = session_->queued();
     i.inflight = session_->inflight();
   }

@@ -2,6 +2,7 @@
 // One client connection: reads bytes from its transport, decodes packets,
 // applies the MQTT 3.1.1 server rules, and writes what its session has to
 // send. Everything runs on the connection's strand.
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -47,10 +48,11 @@ class Connection final : public SessionOwner,
   void do_read();
   void on_read(ErrorCode ec, std::size_t n);
   // Plain TCP: writes and reads what the socket takes and holds, without
-  // waiting, then arms the next readiness wait.
+  // waiting.
   void on_readable();
   void drain();
-  void wait_ready();
+  void drained();
+  bool consume_batched(ErrorCode ec, std::size_t n);
   void flush();
   // Writes what the socket takes; true once the batch is written, false when
   // the socket would block or `ec` is set.
@@ -113,7 +115,9 @@ class Connection final : public SessionOwner,
   bool connected_ = false;  // CONNECT accepted
   bool closed_ = false;
   bool writing_ = false;
-  bool flushing_ = false;           // in flush(): a new batch waits for its loop
+  bool flushing_ = false;        // in flush(): a new batch waits for its loop
+  bool holding_writes_ = false;  // in consume_batched(): one write at the end
+  std::atomic<bool> ready_queued_{false};
   bool close_after_write_ = false;  // a refusing CONNACK is being written
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;

@@ -152,10 +152,7 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
       int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          broker_.readiness().arm(listening, false);
-          return;
-        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the next edge wakes us
         // Out of file descriptors and the like: back off instead of spinning.
         TLOG(warn, "mqtt") << "accept failed" << log::kv("listener", kind_)
                            << log::kv("error", std::strerror(errno));

@@ -11,7 +11,7 @@ namespace trellis::mqtt {
 
 namespace {
 
-constexpr uint32_t read_events = EPOLLIN | EPOLLONESHOT;
+constexpr uint32_t watched_events = EPOLLIN | EPOLLOUT | EPOLLET;
 constexpr int events_per_wait = 256;
 
 int make_epoll() {
@@ -43,20 +43,13 @@ bool Readiness::add(int fd, std::shared_ptr<ReadinessWaiter> waiter) {
     waiters_[fd] = std::move(waiter);
   }
   epoll_event ev{};
-  ev.events = read_events;
+  ev.events = watched_events;
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return true;
   int err = errno;
   remove(fd);
   errno = err;
   return false;
-}
-
-void Readiness::arm(int fd, bool writable) {
-  epoll_event ev{};
-  ev.events = read_events | (writable ? uint32_t(EPOLLOUT) : 0u);
-  ev.data.fd = fd;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void Readiness::remove(int fd) {

@@ -9,11 +9,13 @@
 // so that was most of an idle connection's memory; here a waiting socket
 // costs only the kernel's epoll entry.
 //
-// Waits are one-shot: after a wake-up the owner reads and writes until the
-// socket would block, then arms the wait again. Arming rechecks readiness,
-// so data that arrived in between is never missed.
+// Wake-ups are edge-triggered, as in Asio: after one, the owner reads until
+// the socket would block (a short read counts: later bytes bring a new edge),
+// and a write that would block is resumed at the next wake-up. No system call
+// re-arms the wait. A wake-up may also come while the owner is still busy
+// with the previous one; it then only finds nothing to read.
 //
-// Threads: add, arm and remove may be called from any thread; wake-ups run
+// Threads: add and remove may be called from any thread; wake-ups run
 // on the io_context's threads.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -39,12 +41,10 @@ class Readiness {
   Readiness(const Readiness&) = delete;
   Readiness& operator=(const Readiness&) = delete;
 
-  // Watches `fd`, armed for reading. `waiter` is kept alive until remove(fd).
-  // False (errno set) if the socket cannot be watched.
+  // Watches `fd` for reading and writing; the first wake-up reports what is
+  // already there. `waiter` is kept alive until remove(fd). False (errno
+  // set) if the socket cannot be watched.
   bool add(int fd, std::shared_ptr<ReadinessWaiter> waiter);
-  // Arms the next wake-up: when the socket is readable, or also when it is
-  // writable.
-  void arm(int fd, bool writable);
   // Stops watching `fd`; call before closing it, so that a new socket given
   // the same number is never woken for this one.
   void remove(int fd);

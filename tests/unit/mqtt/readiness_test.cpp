@@ -1,4 +1,4 @@
-// Readiness against real sockets: one-shot wake-ups that a re-arm never misses.
+// Readiness against real sockets: edge-triggered wake-ups for reading and writing.
 #include "adapters/mqtt/readiness.hpp"
 
 #include <fcntl.h>
@@ -52,28 +52,36 @@ TEST_F(ReadinessTest, WakesForDataThatArrivedBeforeAdd) {
   readiness_.remove(fds_[0]);
 }
 
-TEST_F(ReadinessTest, WakesOnceUntilArmedAgain) {
+TEST_F(ReadinessTest, WakesOncePerArrivalNotWhileBytesSitUnread) {
   auto w = std::make_shared<CountingWaiter>();
   ASSERT_TRUE(readiness_.add(fds_[0], w));
+  ASSERT_TRUE(run_until(*w, 1));  // the first wake-up reports the empty, writable socket
   send_byte();
-  ASSERT_TRUE(run_until(*w, 1));
-  send_byte();  // disarmed: no second wake-up yet
-  io_.run_for(100ms);
-  EXPECT_EQ(w->wakes, 1);
-  // The unread bytes are found when arming again: nothing that came while
-  // disarmed is missed.
-  readiness_.arm(fds_[0], false);
-  EXPECT_TRUE(run_until(*w, 2));
+  ASSERT_TRUE(run_until(*w, 2));
+  io_.run_for(100ms);  // the byte is still unread: no new edge
+  EXPECT_EQ(w->wakes, 2);
+  send_byte();
+  EXPECT_TRUE(run_until(*w, 3));
   readiness_.remove(fds_[0]);
 }
 
-TEST_F(ReadinessTest, WakesWhenWritableIfAsked) {
+TEST_F(ReadinessTest, WakesWhenAFullSocketCanBeWrittenAgain) {
   auto w = std::make_shared<CountingWaiter>();
-  ASSERT_TRUE(readiness_.add(fds_[0], w));  // nothing to read
-  io_.run_for(50ms);
-  EXPECT_EQ(w->wakes, 0);
-  readiness_.arm(fds_[0], true);  // an empty send buffer is writable at once
-  EXPECT_TRUE(run_until(*w, 1));
+  ASSERT_EQ(::fcntl(fds_[0], F_SETFL, O_NONBLOCK), 0);
+  ASSERT_TRUE(readiness_.add(fds_[0], w));
+  ASSERT_TRUE(run_until(*w, 1));
+  char block[4096] = {};
+  std::size_t filled = 0;
+  while (::write(fds_[0], block, sizeof block) > 0) filled += sizeof block;
+  ASSERT_EQ(errno, EAGAIN);
+  io_.run_for(100ms);
+  EXPECT_EQ(w->wakes, 1);
+  for (std::size_t got = 0; got < filled;) {  // the peer reads everything
+    auto n = ::read(fds_[1], block, sizeof block);
+    ASSERT_GT(n, 0);
+    got += std::size_t(n);
+  }
+  EXPECT_TRUE(run_until(*w, 2));
   readiness_.remove(fds_[0]);
 }
 
@@ -106,12 +114,13 @@ TEST_F(ReadinessTest, WakesManySocketsFromOneWait) {
 TEST_F(ReadinessTest, RemoveReleasesTheWaiterAndStopsWakeUps) {
   auto w = std::make_shared<CountingWaiter>();
   ASSERT_TRUE(readiness_.add(fds_[0], w));
+  ASSERT_TRUE(run_until(*w, 1));
   EXPECT_EQ(w.use_count(), 2);
   readiness_.remove(fds_[0]);
   EXPECT_EQ(w.use_count(), 1);
   send_byte();
   io_.run_for(100ms);
-  EXPECT_EQ(w->wakes, 0);
+  EXPECT_EQ(w->wakes, 1);
 }
 
 TEST_F(ReadinessTest, AddFailsForSomethingEpollCannotWatch) {
