@@ -74,10 +74,13 @@ void Readiness::wait() {
 
 void Readiness::wake_ready() {
   epoll_event events[events_per_wait];
-  std::vector<std::shared_ptr<ReadinessWaiter>> ready;
+  // The list's capacity is kept per thread: this runs on every wake-up.
+  // Taken, not borrowed, in case a waiter's handler ever wakes again here.
+  thread_local std::vector<std::shared_ptr<ReadinessWaiter>> spare;
+  std::vector<std::shared_ptr<ReadinessWaiter>> ready = std::move(spare);
   for (;;) {
     int n = ::epoll_wait(epoll_fd_, events, events_per_wait, 0);
-    if (n <= 0) return;
+    if (n <= 0) break;
     {
       // A socket removed after epoll_wait returned is simply not found; one
       // whose number was reused meanwhile gets a spurious wake-up, which
@@ -90,8 +93,9 @@ void Readiness::wake_ready() {
     }
     for (auto& w : ready) w->on_ready();
     ready.clear();
-    if (n < events_per_wait) return;
+    if (n < events_per_wait) break;
   }
+  spare = std::move(ready);
 }
 
 }  // namespace trellis::mqtt
