@@ -50,6 +50,7 @@ uint16_t port(const config::Config& cfg, std::string_view key) {
 
 mqtt::BrokerOptions broker_options(const config::Config& cfg) {
   mqtt::BrokerOptions o;
+  o.connect_timeout = std::chrono::seconds(cfg.get_int("mqtt.connect_timeout"));
   o.max_packet_size = static_cast<std::size_t>(cfg.get_int("mqtt.max_packet_size"));
   o.max_inflight = static_cast<uint16_t>(cfg.get_int("mqtt.max_inflight"));
   o.max_queued_messages = static_cast<std::size_t>(cfg.get_int("mqtt.max_queued_messages"));

@@ -93,6 +93,8 @@ std::vector<KeySpec> build_schema() {
                    {{"publish", {"#"}}, {"subscribe", {"#"}}, {"deny", json::array()}},
                    "Topic filters anonymous clients may publish and subscribe to; deny wins "
                    "over both."));
+  s.push_back(integer("mqtt.connect_timeout", 10, 1, 3600,
+                      "Seconds a new connection has to complete its handshake and CONNECT."));
   s.push_back(integer("mqtt.max_packet_size", 1048576, 16, 268435455,
                       "Largest MQTT packet accepted, in bytes."));
   s.push_back(integer("mqtt.max_inflight", 32, 1, 65535,

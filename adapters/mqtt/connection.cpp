@@ -109,17 +109,24 @@ void Connection::start() {
   // A client that never completes its handshake and CONNECT is dropped.
   arm_timer(broker_.options().connect_timeout);
   if (!transport_) {
-    // Last: from here on the socket's wake-ups run on the strand.
-    if (!broker_.readiness().add(fd_, shared_from_this())) {
-      asio::post(strand_, [self = shared_from_this(), ec = last_error()] {
-        TLOG(warn, "mqtt") << "cannot watch socket" << log::kv("error", ec.message());
-        self->close("cannot watch socket", false);
-      });
-    }
+    asio::dispatch(strand_, [self = shared_from_this()] { self->watch(); });
     return;
   }
   transport_->handshake(asio::bind_executor(
       strand_, [self = shared_from_this()](ErrorCode ec) { self->on_handshake(ec); }));
+}
+
+void Connection::watch() {
+  // The listener defers accepting until the client has sent something, so the
+  // CONNECT is usually here already: reading it now saves a wake-up.
+  on_readable();
+  if (closed_) return;
+  // Last: from here on the socket's wake-ups run on the strand. A byte that
+  // came after the read above is reported by the first wake-up.
+  if (!broker_.readiness().add(fd_, shared_from_this())) {
+    TLOG(warn, "mqtt") << "cannot watch socket" << log::kv("error", last_error().message());
+    close("cannot watch socket", false);
+  }
 }
 
 void Connection::on_handshake(ErrorCode ec) {

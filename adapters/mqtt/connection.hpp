@@ -44,6 +44,9 @@ class Connection final : public SessionOwner,
   const std::string& client_id() const;
 
  private:
+  // Plain TCP, on the strand: reads what is there, then hands the socket to
+  // the broker's Readiness.
+  void watch();
   void on_handshake(ErrorCode ec);
   void do_read();
   void on_read(ErrorCode ec, std::size_t n);

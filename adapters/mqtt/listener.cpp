@@ -85,6 +85,11 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
+    // Every client speaks first (CONNECT, a TLS ClientHello, an HTTP upgrade),
+    // so the kernel holds a connection back until its first bytes are in: the
+    // broker is woken once per connection, not twice. A client that never
+    // speaks is still handed over, after about a second.
+    if (!ec) enable_tcp_option(TCP_DEFER_ACCEPT, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return make_error("bind_failed", "cannot listen for MQTT " + kind_ + " on " + bind + ":" +
@@ -98,6 +103,8 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
     if (factory_) return accept();
     ErrorCode ec;
     acceptor_.non_blocking(true, ec);
+    // Accepted sockets inherit it, which saves a call per connection.
+    if (!ec) enable_tcp_option(TCP_NODELAY, ec);
     if (ec || !broker_.readiness().add(acceptor_.native_handle(), shared_from_this())) {
       TLOG(error, "mqtt") << "cannot watch the listening socket" << log::kv("listener", kind_)
                           << log::kv("error", ec ? ec.message() : std::strerror(errno));
@@ -162,12 +169,17 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
         });
         return;
       }
-      int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       broker_.accept(fd, strands_->next());
     }
     // More may be waiting: let other handlers on this thread run first.
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_plain(); });
+  }
+
+  void enable_tcp_option(int name, ErrorCode& ec) {
+    int one = 1;
+    if (::setsockopt(acceptor_.native_handle(), IPPROTO_TCP, name, &one, sizeof one) != 0) {
+      ec = ErrorCode(errno, boost::system::system_category());
+    }
   }
 
   static constexpr int accepts_per_wake = 64;

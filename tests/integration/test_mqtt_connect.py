@@ -70,6 +70,26 @@ def test_empty_client_id_with_clean_session_1_is_assigned_one(trellis):
     other.ping()
 
 
+def test_client_that_never_sends_connect_is_dropped(make_trellis):
+    # The kernel holds a plain TCP connection back until the client speaks;
+    # a silent one is handed over after about a second and then meets the
+    # CONNECT deadline like any other.
+    t = make_trellis(settings={"mqtt.connect_timeout": 1}).start()
+    silent = m.RawClient(t.mqtt_port)
+    assert silent.wait_closed(timeout=m.WAIT)
+    # The broker is unharmed.
+    m.RawClient(t.mqtt_port).connect("after-silent")
+
+
+def test_client_that_speaks_late_is_served(trellis):
+    # Longer than the kernel holds a quiet connection back, shorter than the
+    # CONNECT deadline: the pause is the client's behaviour under test.
+    raw = m.RawClient(trellis.mqtt_port)
+    time.sleep(1.5)
+    assert raw.connect("late").body == b"\x00\x00"
+    raw.ping()
+
+
 def test_mqtt31_empty_client_id_gets_connack_2(trellis):
     # MQTT 3.1 asks for 1 to 23 characters; assigning an id is a 3.1.1 feature.
     raw = m.RawClient(trellis.mqtt_port)
