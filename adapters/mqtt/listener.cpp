@@ -61,10 +61,12 @@ class Listeners::StrandPool {
   std::atomic<std::size_t> next_{0};
 };
 
-// Plain TCP (an empty factory) is accepted with accept4 when the broker's
-// Readiness reports the listening socket readable: the new socket never
-// passes through Asio's reactor, which it would only leave again.
-class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_from_this<Acceptor> {
+// Plain TCP (an empty factory) is accepted with accept4 once Asio reports the
+// listening socket readable: the new socket goes straight to the broker's
+// Readiness, never through Asio's reactor, which it would only leave again.
+// The listening socket itself stays in Asio's reactor: in the Readiness set,
+// every connection's arrival would pass through two epoll sets.
+class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
  public:
   using Factory = std::function<std::unique_ptr<Transport>(Socket)>;
   Acceptor(asio::io_context& io, Broker& broker, std::shared_ptr<StrandPool> strands,
@@ -105,23 +107,20 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
     acceptor_.non_blocking(true, ec);
     // Accepted sockets inherit it, which saves a call per connection.
     if (!ec) enable_tcp_option(TCP_NODELAY, ec);
-    if (ec || !broker_.readiness().add(acceptor_.native_handle(), shared_from_this())) {
-      TLOG(error, "mqtt") << "cannot watch the listening socket" << log::kv("listener", kind_)
-                          << log::kv("error", ec ? ec.message() : std::strerror(errno));
+    if (ec) {
+      TLOG(error, "mqtt") << "cannot set up the listening socket" << log::kv("listener", kind_)
+                          << log::kv("error", ec.message());
+      return;
     }
+    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_plain(); });
   }
 
   void stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      if (!self->factory_) self->broker_.readiness().remove(self->acceptor_.native_handle());
       ErrorCode ec;
       self->acceptor_.close(ec);
       self->retry_.cancel();
     });
-  }
-
-  void on_ready() override {
-    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_plain(); });
   }
 
   const std::string& kind() const { return kind_; }
@@ -159,7 +158,17 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
       int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the next edge wakes us
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          if (waiting_) return;
+          waiting_ = true;
+          acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](ErrorCode e) {
+            self->waiting_ = false;
+            if (!e) self->accept_plain();
+          });
+          // Asio drops a readiness edge that comes while no wait is queued:
+          // a connection that came since the accept above is taken now.
+          continue;
+        }
         // Out of file descriptors and the like: back off instead of spinning.
         TLOG(warn, "mqtt") << "accept failed" << log::kv("listener", kind_)
                            << log::kv("error", std::strerror(errno));
@@ -191,6 +200,7 @@ class Listeners::Acceptor : public ReadinessWaiter, public std::enable_shared_fr
   Factory factory_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
+  bool waiting_ = false;  // plain TCP: a wait for the next connection is queued
   uint16_t port_ = 0;
 };
 

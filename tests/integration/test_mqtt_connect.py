@@ -90,6 +90,16 @@ def test_client_that_speaks_late_is_served(trellis):
     raw.ping()
 
 
+def test_connections_one_after_another_are_all_accepted(trellis):
+    # Each connection comes while the listener has just gone back to waiting:
+    # one that arrived in between must not wait for the next.
+    for i in range(300):
+        raw = m.RawClient(trellis.mqtt_port)
+        assert raw.connect(f"serial-{i}").body == b"\x00\x00"
+        raw.send(m.DISCONNECT_BYTES)
+        assert raw.wait_closed()
+
+
 def test_mqtt31_empty_client_id_gets_connack_2(trellis):
     # MQTT 3.1 asks for 1 to 23 characters; assigning an id is a 3.1.1 feature.
     raw = m.RawClient(trellis.mqtt_port)
