@@ -21,6 +21,7 @@
 #include "db/registry_service.hpp"
 #include "db/retained_store.hpp"
 #include "db/session_store.hpp"
+#include "db/storage_metrics.hpp"
 #include "db/telemetry_recorder.hpp"
 #include "db/telemetry_store.hpp"
 #include "objects/object_registry.hpp"
@@ -195,6 +196,7 @@ Status Server::start() {
   auto opened = db::Database::open(dbo);
   if (!opened) return opened.error();
   p.db = std::move(*opened);
+  db::export_storage_metrics(*p.db, p.metrics);
   TLOG(info, "trellis") << "database open" << log::kv("path", dbo.path.string())
                         << log::kv("schema", p.db->schema_version());
 

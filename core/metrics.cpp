@@ -23,8 +23,7 @@ Counter& Metrics::counter(const std::string& name, const std::string& help,
   return *it->second;
 }
 
-Gauge& Metrics::gauge(const std::string& name, const std::string& help,
-                      const std::string& labels) {
+Gauge& Metrics::gauge(const std::string& name, const std::string& help, const std::string& labels) {
   std::lock_guard lock(mu_);
   auto& f = family(name, help, "gauge");
   auto [it, inserted] = f.gauges.try_emplace(labels, nullptr);
@@ -32,10 +31,18 @@ Gauge& Metrics::gauge(const std::string& name, const std::string& help,
   return *it->second;
 }
 
-void Metrics::gauge_fn(const std::string& name, const std::string& help,
-                       const std::string& labels, std::function<int64_t()> read) {
+void Metrics::gauge_fn(const std::string& name, const std::string& help, const std::string& labels,
+                       std::function<int64_t()> read) {
   std::lock_guard lock(mu_);
   family(name, help, "gauge").readers[labels] = std::move(read);
+}
+
+void Metrics::counter_fn(const std::string& name, const std::string& help,
+                         const std::string& labels, std::function<uint64_t()> read) {
+  std::lock_guard lock(mu_);
+  family(name, help, "counter").readers[labels] = [read = std::move(read)] {
+    return static_cast<int64_t>(read());
+  };
 }
 
 int64_t Metrics::value(const std::string& name, const std::string& labels) const {

@@ -36,11 +36,15 @@ class Metrics {
  public:
   // `labels` is Prometheus label text without braces, e.g. `protocol="mqtt"`.
   // The same name and labels always give the same object.
-  Counter& counter(const std::string& name, const std::string& help, const std::string& labels = "");
+  Counter& counter(const std::string& name, const std::string& help,
+                   const std::string& labels = "");
   Gauge& gauge(const std::string& name, const std::string& help, const std::string& labels = "");
   // A gauge computed when read (queue depths, sizes owned elsewhere).
   void gauge_fn(const std::string& name, const std::string& help, const std::string& labels,
                 std::function<int64_t()> read);
+  // The same for a count that only grows and is kept elsewhere.
+  void counter_fn(const std::string& name, const std::string& help, const std::string& labels,
+                  std::function<uint64_t()> read);
 
   std::string prometheus() const;
   // Current value of a counter or gauge; 0 when it does not exist.

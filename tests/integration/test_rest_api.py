@@ -59,6 +59,11 @@ def test_register_connect_publish_and_query(make_trellis):
         poll(lambda: len(points("keys=pressure")["items"]) == 4)
         all_points = poll(lambda: (lambda b: b if len(b["items"]) == 8 else None)(points("limit=1000")))
         assert {p["key"] for p in all_points["items"]} == {"temperature", "state", "pressure"}
+        # The storage figures on /metrics agree.
+        _, text = rest.get("/metrics")
+        assert b"\ntrellis_telemetry_points_stored_total 8\n" in text, text
+        assert b"\ntrellis_telemetry_points_dropped_total 0\n" in text, text
+        assert b"\ntrellis_db_write_queue_points 0\n" in text, text
 
         ranged = points("keys=pressure&from=1000000060000&to=1000000120000")
         assert [p["value"] for p in ranged["items"]] == [2.0, 3.0]

@@ -1,0 +1,32 @@
+#include "db/storage_metrics.hpp"
+
+#include "db/telemetry_store.hpp"
+
+namespace trellis::db {
+
+void export_storage_metrics(Database& db, Metrics& metrics) {
+  TelemetryStore* telemetry = &db.telemetry();
+  Writer* writer = &db.writer();
+  metrics.counter_fn("trellis_telemetry_points_stored_total", "telemetry points committed to disk",
+                     "", [telemetry] { return telemetry->stats().written; });
+  metrics.counter_fn("trellis_telemetry_points_dropped_total",
+                     "telemetry points of unknown devices, or refused while shutting down", "",
+                     [telemetry] { return telemetry->stats().dropped; });
+  metrics.counter_fn("trellis_telemetry_points_purged_total",
+                     "telemetry points deleted by telemetry.retention_days", "",
+                     [telemetry] { return telemetry->stats().purged; });
+  metrics.gauge_fn("trellis_db_write_queue_points", "telemetry points waiting for the writer", "",
+                   [writer] { return writer->stats().queued_points; });
+  metrics.gauge_fn("trellis_db_write_queue_jobs",
+                   "writes (and telemetry messages) waiting for the writer", "",
+                   [writer] { return writer->stats().queued_items; });
+  metrics.counter_fn("trellis_db_batches_total", "write transactions committed or rolled back", "",
+                     [writer] { return writer->stats().batches; });
+  metrics.counter_fn("trellis_db_jobs_failed_total", "writes that failed and were rolled back", "",
+                     [writer] { return writer->stats().jobs_failed; });
+  metrics.counter_fn("trellis_db_points_lost_total",
+                     "telemetry points rolled back with a failed transaction", "",
+                     [writer] { return writer->stats().points_lost; });
+}
+
+}  // namespace trellis::db
