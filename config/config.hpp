@@ -48,7 +48,7 @@ class Config {
 
   // db.path resolved against data_dir.
   std::filesystem::path db_path() const;
-  // threads, with 0 resolved to the number of cores (at least 1).
+  // threads, with 0 resolved to one fewer than the cores (at least 1).
   unsigned thread_count() const;
 
  private:

@@ -62,7 +62,10 @@ std::vector<KeySpec> build_schema() {
   std::vector<KeySpec> s;
   s.push_back(text("data_dir", "./data",
                    "Folder for the database and generated files; created when missing."));
-  s.push_back(integer("threads", 0, 0, 256, "Threads running the I/O loop; 0 = one per CPU core."));
+  s.push_back(integer("threads", 0, 0, 256,
+                      "Threads running the I/O loop; 0 = one per CPU core but one (at least 1), "
+                      "which leaves a core "
+                      "to the database writer and the network stack."));
   s.push_back(choice("log.level", "info", {"trace", "debug", "info", "warn", "error", "off"},
                      "Lowest level written to the log."));
 

@@ -59,7 +59,9 @@ class Trellis:
         self.own_ports = not ports
         self.ports = dict(ports) if ports else free_ports(PORT_KEYS)
         self.user_settings = dict(settings or {})
-        self.settings = {"data_dir": data_dir, "log.level": "debug", **self.ports}
+        # Two I/O threads even where the default gives one: the tests keep
+        # exercising connections, sessions and the bus across threads.
+        self.settings = {"data_dir": data_dir, "log.level": "debug", "threads": 2, **self.ports}
         self.settings.update(self.user_settings)
         self.env = env
         self.extra_args = args or []
