@@ -124,7 +124,8 @@ void Connection::watch() {
   // Last: from here on the socket's wake-ups run on the strand. A byte that
   // came after the read above is reported by the first wake-up.
   if (!broker_.readiness().add(fd_, shared_from_this())) {
-    TLOG(warn, "mqtt") << "cannot watch socket" << log::kv("error", last_error().message());
+    ErrorCode ec = last_error();  // before logging can touch errno
+    TLOG(warn, "mqtt") << "cannot watch socket" << log::kv("error", ec.message());
     close("cannot watch socket", false);
   }
 }
