@@ -71,8 +71,7 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
   using Factory = std::function<std::unique_ptr<Transport>(Socket)>;
   Acceptor(asio::io_context& io, Broker& broker, std::shared_ptr<StrandPool> strands,
            std::string kind, Factory factory)
-      : io_(io),
-        broker_(broker),
+      : broker_(broker),
         strands_(std::move(strands)),
         kind_(std::move(kind)),
         factory_(std::move(factory)),
@@ -193,7 +192,6 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
 
   static constexpr int accepts_per_wake = 64;
 
-  asio::io_context& io_;
   Broker& broker_;
   std::shared_ptr<StrandPool> strands_;
   std::string kind_;

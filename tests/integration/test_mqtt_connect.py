@@ -91,8 +91,8 @@ def test_client_that_speaks_late_is_served(trellis):
 
 
 def test_connections_one_after_another_are_all_accepted(trellis):
-    # Each connection comes while the listener has just gone back to waiting:
-    # one that arrived in between must not wait for the next.
+    # Each connection comes after the listener has gone back to waiting, so
+    # every one of them needs the wait to have been queued again.
     for i in range(300):
         raw = m.RawClient(trellis.mqtt_port)
         assert raw.connect(f"serial-{i}").body == b"\x00\x00"
