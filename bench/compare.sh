@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Trellis vs Mosquitto, side by side on this machine (issue 7).
 # Builds nothing: give it the binaries. For each scenario and each run it
-# starts a fresh Trellis, runs the load generator once, stops it, then does the
-# same with a fresh Mosquitto; it prints a markdown table of medians.
+# starts a fresh Trellis, runs the load generator once, stops it, and does the
+# same with a fresh Mosquitto (who goes first alternates from run to run); it
+# prints a markdown table of medians.
 #
 #   bench/compare.sh --trellis build/app/trellis --loadgen build/bench/loadgen \
 #                    [--mosquitto mosquitto] [--runs 3] [--scale default|full] \
@@ -72,19 +73,27 @@ EOF
   server_pid=$!
 }
 
-median() {  # numbers on stdin -> median, or "-"
-  sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
+median_of() {  # numbers one per line, "-" for unknown -> median of the known, or "-"
+  awk '$1 != "" && $1 != "-"' <<<"$1" | sort -g |
+    awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else printf "%.10g\n", (a[NR/2]+a[NR/2+1])/2}'
 }
 
-declare -A result
+declare -A result figures cpus steals lost reordered failed p50s maxes
 for row in "${rows[@]}"; do
   IFS='|' read -r name args figure <<<"$row"
   if [[ -n "$only" && ",$only," != *",$name,"* ]]; then continue; fi
+  nodelay=0
+  [[ "$name" == lat* ]] && nodelay=1
   for broker in trellis mosquitto; do
-    nodelay=0
-    [[ "$name" == lat* ]] && nodelay=1
-    figures="" cpus="" lost=0 reordered=0 failed=0
-    for run in $(seq 1 "$runs"); do
+    figures[$broker]="" cpus[$broker]="" steals[$broker]="" p50s[$broker]="" maxes[$broker]=""
+    lost[$broker]=0 reordered[$broker]=0 failed[$broker]=0
+  done
+  for run in $(seq 1 "$runs"); do
+    # The brokers take turns, and which goes first alternates: the host's
+    # load drifts over minutes (see steal), and each pair of runs shares it.
+    order="trellis mosquitto"
+    (( run % 2 == 0 )) && order="mosquitto trellis"
+    for broker in $order; do
       # A fresh broker per run: memory freed by an earlier run would hide the next one's growth.
       port=$(free_port tcp)
       if [[ "$broker" == trellis ]]; then
@@ -100,28 +109,32 @@ for row in "${rows[@]}"; do
         --timeout="$timeout_s" || true)
       echo "$line" >>"$raw"
       echo "$name $broker run $run: $line" >&2
-      [[ "$(field "$line" ok)" == 1 ]] || failed=$((failed + 1))
-      figures+="$(field "$line" "$figure")"$'\n'
+      [[ "$(field "$line" ok)" == 1 ]] || failed[$broker]=$((failed[$broker] + 1))
+      figures[$broker]+="$(field "$line" "$figure")"$'\n'
       cpu=$(field "$line" cpu_us_per_msg)
       [[ "$cpu" == - ]] && cpu=$(field "$line" cpu_us_per_conn)
-      cpus+="$cpu"$'\n'
+      cpus[$broker]+="$cpu"$'\n'
+      steals[$broker]+="$(field "$line" steal_pct)"$'\n'
       l=$(field "$line" lost); r=$(field "$line" reordered)
-      [[ "$l" =~ ^[0-9]+$ ]] && lost=$((lost + l))
-      [[ "$r" =~ ^[0-9]+$ ]] && reordered=$((reordered + r))
+      [[ "$l" =~ ^[0-9]+$ ]] && lost[$broker]=$((lost[$broker] + l))
+      [[ "$r" =~ ^[0-9]+$ ]] && reordered[$broker]=$((reordered[$broker] + r))
       # The latency rows also report the median and the worst case.
       if [[ "$figure" == p99_us ]]; then
-        result[$name.$broker.p50]+="$(field "$line" p50_us)"$'\n'
-        result[$name.$broker.max]+="$(field "$line" max_us)"$'\n'
+        p50s[$broker]+="$(field "$line" p50_us)"$'\n'
+        maxes[$broker]+="$(field "$line" max_us)"$'\n'
       fi
       stop_server
     done
-    result[$name.$broker]=$(grep -v '^-$' <<<"$figures" | grep . | median)
-    result[$name.$broker.cpu]=$(grep -v '^-$' <<<"$cpus" | grep . | median)
-    result[$name.$broker.loss]="$lost/$reordered"
-    result[$name.$broker.failed]=$failed
+  done
+  for broker in trellis mosquitto; do
+    result[$name.$broker]=$(median_of "${figures[$broker]}")
+    result[$name.$broker.cpu]=$(median_of "${cpus[$broker]}")
+    result[$name.$broker.steal]=$(median_of "${steals[$broker]}")
+    result[$name.$broker.loss]="${lost[$broker]}/${reordered[$broker]}"
+    result[$name.$broker.failed]=${failed[$broker]}
     if [[ "$figure" == p99_us ]]; then
-      result[$name.$broker.p50]=$(grep -v '^-$' <<<"${result[$name.$broker.p50]}" | grep . | median)
-      result[$name.$broker.max]=$(grep -v '^-$' <<<"${result[$name.$broker.max]}" | grep . | median)
+      result[$name.$broker.p50]=$(median_of "${p50s[$broker]}")
+      result[$name.$broker.max]=$(median_of "${maxes[$broker]}")
     fi
   done
 done
@@ -142,8 +155,8 @@ describe() {
 echo
 echo "Runs per cell: $runs (median shown); scale: $scale; open-file limit: $fd_limit; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| scenario | figure | Trellis | Mosquitto | Trellis / Mosquitto | Trellis CPU µs per unit | Mosquitto CPU µs per unit | lost/reordered T | lost/reordered M | failed runs T/M |"
-echo "|---|---|---:|---:|---:|---:|---:|---|---|---|"
+echo "| scenario | figure | Trellis | Mosquitto | Trellis / Mosquitto | Trellis CPU µs per unit | Mosquitto CPU µs per unit | steal % T / M | lost/reordered T | lost/reordered M | failed runs T/M |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"
 for row in "${rows[@]}"; do
   IFS='|' read -r name args figure <<<"$row"
   [[ -n "${result[$name.trellis]+x}" ]] || continue
@@ -153,7 +166,10 @@ for row in "${rows[@]}"; do
     shown_t="$t (p50 ${result[$name.trellis.p50]}, max ${result[$name.trellis.max]})"
     shown_m="$m (p50 ${result[$name.mosquitto.p50]}, max ${result[$name.mosquitto.max]})"
   fi
-  echo "| $name | $(describe "$figure") | $shown_t | $shown_m | $(ratio "$t" "$m") | ${result[$name.trellis.cpu]} | ${result[$name.mosquitto.cpu]} | ${result[$name.trellis.loss]} | ${result[$name.mosquitto.loss]} | ${result[$name.trellis.failed]}/${result[$name.mosquitto.failed]} |"
+  echo "| $name | $(describe "$figure") | $shown_t | $shown_m | $(ratio "$t" "$m") | ${result[$name.trellis.cpu]} | ${result[$name.mosquitto.cpu]} | ${result[$name.trellis.steal]} / ${result[$name.mosquitto.steal]} | ${result[$name.trellis.loss]} | ${result[$name.mosquitto.loss]} | ${result[$name.trellis.failed]}/${result[$name.mosquitto.failed]} |"
 done
+echo
+echo "Steal: the share of the two cores' time the hypervisor gave to other guests during a run"
+echo "(/proc/stat; median of the runs). It stalls whichever broker is running, and sets the p99 rows."
 echo
 echo "Raw lines: one per run (keep them with --keep DIR)."

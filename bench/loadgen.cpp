@@ -79,6 +79,15 @@ int64_t broker_cpu_us(int pid) {
   return ns < 0 ? -1 : ns / 1000;
 }
 
+// steal_ms over the run, and as a share of all CPUs' time: the context a
+// latency tail needs. Unknown (-1) stays unknown.
+void report_steal(Line& l, int64_t before, int64_t after, double secs) {
+  const bool have = before >= 0 && after >= 0;
+  l.kv("steal_ms", have ? after - before : -1);
+  const double cpu_ms = secs * 1000 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  l.kv("steal_pct", have && cpu_ms > 0 ? fixed(100.0 * double(after - before) / cpu_ms, 1) : "-");
+}
+
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
@@ -287,6 +296,7 @@ class MessageRun {
     started_ = true;
     expected_ = o_.count * subs_n_;
     cpu_before_ = broker_cpu_us(o_.pid);
+    steal_before_ = machine_steal_ms();
     start_ = Clock::now();
     if (paced_) return pace();
     for (std::size_t p = 0; p < pubs_n_; ++p) pump(p);
@@ -350,6 +360,7 @@ class MessageRun {
     finished_ = true;
     end_ = Clock::now();
     cpu_after_ = broker_cpu_us(o_.pid);
+    steal_after_ = machine_steal_ms();
     for (auto& c : subs_) c->close();
     for (auto& c : pubs_) c->close();
     io_.stop();
@@ -364,6 +375,7 @@ class MessageRun {
       end_ = Clock::now();
       last_delivery_ = end_;
       cpu_after_ = broker_cpu_us(o_.pid);
+      steal_after_ = machine_steal_ms();
     }
     if (!started_) start_ = end_;
     const double secs = std::chrono::duration<double>(last_delivery_ - start_).count();
@@ -384,6 +396,7 @@ class MessageRun {
     const int64_t cpu = cpu_before_ >= 0 && cpu_after_ >= 0 ? cpu_after_ - cpu_before_ : -1;
     l.kv("broker_cpu_us", cpu);
     l.kv("cpu_us_per_msg", cpu >= 0 && received_ ? fixed(double(cpu) / received_, 3) : "-");
+    report_steal(l, steal_before_, steal_after_, secs);
     if (paced_) {
       auto pct = [&](double q) -> std::string {
         if (latencies_.empty()) return "-";
@@ -419,6 +432,7 @@ class MessageRun {
   bool pace_blocked_ = false;
   Clock::time_point start_, end_, last_delivery_;
   int64_t cpu_before_ = -1, cpu_after_ = -1;
+  int64_t steal_before_ = -1, steal_after_ = -1;
 };
 
 // ------------------------------------------------------------ connection runs
@@ -442,6 +456,7 @@ class ConnectionRun {
     });
     rss_before_ = rss_kb(o_.pid);
     cpu_before_ = broker_cpu_us(o_.pid);
+    steal_before_ = machine_steal_ms();
     start_ = Clock::now();
     conns_.reserve(o_.conns);
     for (std::size_t i = 0; i < std::min(o_.concurrency, o_.conns); ++i) open_next();
@@ -490,6 +505,7 @@ class ConnectionRun {
   void all_done() {
     end_ = Clock::now();
     cpu_after_ = broker_cpu_us(o_.pid);
+    steal_after_ = machine_steal_ms();
     if (!idle_) {
       finished_ = true;
       // Let the last DISCONNECTs leave before the loop stops.
@@ -526,6 +542,7 @@ class ConnectionRun {
     const int64_t cpu = cpu_before_ >= 0 && cpu_after_ >= 0 ? cpu_after_ - cpu_before_ : -1;
     l.kv("broker_cpu_us", cpu);
     l.kv("cpu_us_per_conn", cpu >= 0 && done_ ? fixed(double(cpu) / done_, 2) : "-");
+    report_steal(l, steal_before_, steal_after_, secs);
     if (idle_) {
       l.kv("alive", alive_).kv("rss_before_kb", rss_before_).kv("rss_held_kb", rss_held_);
       l.kv("rss_settled_kb", rss_settled_);
@@ -550,6 +567,7 @@ class ConnectionRun {
   Clock::time_point start_, end_;
   int64_t rss_before_ = -1, rss_settled_ = -1, rss_held_ = -1;
   int64_t cpu_before_ = -1, cpu_after_ = -1;
+  int64_t steal_before_ = -1, steal_after_ = -1;
 };
 
 }  // namespace

@@ -72,6 +72,20 @@ inline int64_t rss_kb(int pid) {
   return -1;
 }
 
+// Time the hypervisor gave to other guests while this machine's CPUs had work
+// ("steal" in /proc/stat, summed over the CPUs), in milliseconds. It stalls
+// whatever runs on the stolen CPU, broker and load generator alike.
+inline int64_t machine_steal_ms() {
+  std::ifstream f("/proc/stat");
+  std::string name;
+  if (!(f >> name) || name != "cpu") return -1;
+  uint64_t ticks[8] = {};  // user nice system idle iowait irq softirq steal
+  for (auto& t : ticks) {
+    if (!(f >> t)) return -1;
+  }
+  return static_cast<int64_t>(ticks[7] * 1000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
+}
+
 // This process's user + system time in microseconds: on a small machine the
 // bench competes with the server for the same cores.
 inline int64_t own_cpu_us() {
