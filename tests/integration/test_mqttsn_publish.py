@@ -57,6 +57,34 @@ def test_publish_qos_0_1_2_from_a_client(t):
     sub.disconnect()
 
 
+
+def test_burst_from_two_clients_is_delivered_in_order_and_acked_to_each(t):
+    # The gateway takes the datagrams that wait on its socket together: each
+    # one's sender, flow and acknowledgement must stay its own.
+    sub = m.Client(t.mqtt_port, "burst-sub")
+    sub.subscribe("sn/burst/#", 1)
+    clients = {name: sn.Client(sn.gateway_port(t), f"sn-burst-{name}") for name in ("a", "b")}
+    topic_ids = {}
+    for name, c in clients.items():
+        c.connect()
+        topic_ids[name] = c.register(f"sn/burst/{name}")
+    count = 60  # both bursts fit the gateway's default receive buffer
+    for i in range(1, count + 1):
+        for name, c in clients.items():
+            c.send(sn.publish(topic_ids[name], f"{name}{i}".encode(), qos=1, msg_id=i))
+    for name, c in clients.items():
+        acks = [c.expect(sn.PUBACK) for _ in range(count)]
+        assert [(p.topic_id, p.msg_id, p.rc) for p in acks] == [
+            (topic_ids[name], i, sn.ACCEPTED) for i in range(1, count + 1)]
+        c.assert_quiet()
+    got = {"a": [], "b": []}
+    for _ in range(2 * count):
+        g = sub.get()
+        got[g.topic.rsplit("/", 1)[1]].append(g.payload)
+    for name in clients:
+        assert got[name] == [f"{name}{i}".encode() for i in range(1, count + 1)]
+    sub.disconnect()
+
 def test_publish_qos_0_1_2_to_a_client(t):
     pub = m.Client(t.mqtt_port, "down-pub")
     c = sn.Client(sn.gateway_port(t), "sn-down")
