@@ -1,7 +1,7 @@
 #include "adapters/lwm2m/coap_runtime.hpp"
 
 #include <arpa/inet.h>
-#include <poll.h>
+#include <sys/epoll.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -15,8 +15,10 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr const char* kLog = "lwm2m";
-// Passes over the descriptor before yielding to other work on the strand.
+// Passes over the descriptor before yielding to other work on the strand,
+// and events taken per pass.
 constexpr int kMaxPassesPerWakeup = 64;
+constexpr int kEventsPerPass = 64;
 
 // --- libcoap's log, routed into ours ---
 
@@ -378,18 +380,20 @@ void CoapRuntime::arm() {
 
 void CoapRuntime::process() {
   if (stopped_ || !ctx_) return;
-  // The outer epoll may only report edges; drain the inner one until it is quiet.
+  // libcoap's steps for an outside event loop, the session walk once per
+  // wake-up (in schedule_timer, after the events): coap_io_process would walk
+  // every session before each of its own epoll_waits as well.
   const int fd = coap_context_get_coap_fd(ctx_);
+  epoll_event events[kEventsPerPass];
   for (int pass = 0; pass < kMaxPassesPerWakeup; ++pass) {
-    coap_io_process(ctx_, COAP_IO_NO_WAIT);
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) <= 0) break;
-    if (pass + 1 == kMaxPassesPerWakeup) {
-      asio::post(strand_, [this] { process(); });  // let other work on the strand run
-      return;
-    }
+    // One datagram per socket event is read: ask again until nothing is left.
+    const int n = ::epoll_wait(fd, events, kEventsPerPass, 0);
+    if (n <= 0) return arm();
+    coap_io_do_epoll(ctx_, events, static_cast<std::size_t>(n));
   }
-  arm();
+  // Still busy: meet what is due, then let other work on the strand run.
+  schedule_timer();
+  asio::post(strand_, [this] { process(); });
 }
 
 void CoapRuntime::schedule_timer() {
