@@ -364,7 +364,7 @@ void CoapRuntime::free_context() {
   ctx_ = nullptr;
 }
 
-void CoapRuntime::arm() {
+void CoapRuntime::arm(bool walk) {
   if (stopped_) return;
   if (!waiting_) {
     waiting_ = true;
@@ -375,25 +375,27 @@ void CoapRuntime::arm() {
                      process();
                    }));
   }
-  schedule_timer();
+  if (walk) schedule_timer();
 }
 
 void CoapRuntime::process() {
   if (stopped_ || !ctx_) return;
-  // libcoap's steps for an outside event loop, the session walk once per
-  // wake-up (in schedule_timer, after the events): coap_io_process would walk
-  // every session before each of its own epoll_waits as well.
+  // libcoap's steps for an outside event loop. coap_io_do_epoll ends with a
+  // walk over every session (what is due, and its timer descriptor set for
+  // the next thing), which with thousands of clients is most of its cost:
+  // no second walk after it, as coap_io_process would add before each pass.
   const int fd = coap_context_get_coap_fd(ctx_);
   epoll_event events[kEventsPerPass];
+  bool walked = false;
   for (int pass = 0; pass < kMaxPassesPerWakeup; ++pass) {
     // One datagram per socket event is read: ask again until nothing is left.
     const int n = ::epoll_wait(fd, events, kEventsPerPass, 0);
-    if (n <= 0) return arm();
+    // Woken by our timer with nothing to read: walk now for what is due.
+    if (n <= 0) return arm(!walked);
     coap_io_do_epoll(ctx_, events, static_cast<std::size_t>(n));
+    walked = true;
   }
-  // Still busy: meet what is due, then let other work on the strand run.
-  schedule_timer();
-  asio::post(strand_, [this] { process(); });
+  asio::post(strand_, [this] { process(); });  // let other work on the strand run
 }
 
 void CoapRuntime::schedule_timer() {

@@ -119,7 +119,8 @@ class CoapRuntime {
   void remember_certificate(coap_session_t* session, std::string name);
 
  private:
-  void arm();
+  // Waits for the descriptor; `walk` also asks libcoap what is due and when.
+  void arm(bool walk = true);
   void process();
   void schedule_timer();
 
