@@ -164,9 +164,9 @@ class Listeners::Acceptor : public std::enable_shared_from_this<Acceptor> {
             self->waiting_ = false;
             if (!e) self->accept_plain();
           });
-          // Asio drops a readiness edge that comes while no wait is queued:
-          // a connection that came since the accept above is taken now.
-          continue;
+          // Nothing is missed in between: Asio queues a wait with
+          // EPOLL_CTL_MOD, which reports a socket that is already readable.
+          return;
         }
         // Out of file descriptors and the like: back off instead of spinning.
         TLOG(warn, "mqtt") << "accept failed" << log::kv("listener", kind_)

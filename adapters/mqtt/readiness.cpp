@@ -65,9 +65,11 @@ void Readiness::wait() {
                       if (ec) return;  // closed: `this` may be gone
                       wake_ready();
                       wait();
-                      // Asio watches the epoll descriptor edge-triggered and
-                      // drops an edge that comes while no wait is queued:
-                      // collect what arrived before this wait was.
+                      // Not for correctness (queueing the wait re-arms with
+                      // EPOLL_CTL_MOD, which reports a set that is already
+                      // ready): under load it takes what came during the
+                      // first pass without another trip through Asio's
+                      // reactor, which measured cheaper per message.
                       wake_ready();
                     });
 }
