@@ -235,14 +235,15 @@ Status Server::start() {
 
   p.broker =
       std::make_unique<mqtt::Broker>(io_, p.bus, p.metrics, broker_options(cfg_), p.registry.get());
-  p.broker->set_events(mqtt::ClientEvents{[this](const ClientInfo& c, const Principal& who) {
-                                            if (auto id = device_of(c.client_id, who))
-                                              parts_->registry->set_online(*id, "mqtt", c.remote);
-                                          },
-                                          [this](const ClientInfo& c, const Principal& who) {
-                                            if (auto id = device_of(c.client_id, who))
-                                              parts_->registry->set_offline(*id, "mqtt");
-                                          }});
+  p.broker->set_events(
+      mqtt::ClientEvents{[this](const ClientInfo& c, const Principal& who) {
+                           if (auto id = device_of(c.client_id, who))
+                             parts_->registry->set_online(*id, "mqtt", c.remote);
+                         },
+                         [this](const std::string& client_id, const Principal& who) {
+                           if (auto id = device_of(client_id, who))
+                             parts_->registry->set_offline(*id, "mqtt");
+                         }});
   for (auto& snapshot : restored_sessions_) p.broker->restore_session(snapshot);
   restored_sessions_.clear();
   p.listeners = std::make_unique<mqtt::Listeners>(io_, *p.broker, listener_options(cfg_));

@@ -66,7 +66,7 @@ using trellis::ClientInfo;
 // Told of clients coming and going (presence, registry).
 struct ClientEvents {
   std::function<void(const ClientInfo&, const Principal&)> connected;
-  std::function<void(const ClientInfo&, const Principal&)> disconnected;
+  std::function<void(const std::string& client_id, const Principal&)> disconnected;
 };
 
 class Broker final : public ClientSource {

@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <random>
 
 #include <arpa/inet.h>
@@ -321,7 +320,9 @@ bool Connection::on_connect(Connect& c) {
     c.client_id = generated_client_id();
   }
 
-  ConnectCredentials creds{"mqtt", c.client_id, c.username, c.password, remote()};
+  // Asked once: for a plain socket each call is a system call.
+  std::string peer = remote();
+  ConnectCredentials creds{"mqtt", c.client_id, c.username, c.password, peer};
   AuthOutcome auth = broker_.authenticate(creds);
   if (auth.status != AuthStatus::accepted) {
     broker_.counters().auth_failures.add();
@@ -355,9 +356,9 @@ bool Connection::on_connect(Connect& c) {
   pump();
 
   TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id())
-                      << log::kv("remote", remote()) << log::kv("transport", kind())
+                      << log::kv("remote", peer) << log::kv("transport", kind())
                       << log::kv("clean", clean_session_) << log::kv("keepalive", keepalive_);
-  if (broker_.events().connected) broker_.events().connected(info(), *principal_);
+  if (broker_.events().connected) broker_.events().connected(info(std::move(peer)), *principal_);
 
   // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
   if (keepalive_ > 0) {
@@ -584,9 +585,6 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
   if (closed_) return;
   closed_ = true;
   cancel_timer();
-  // Before the stream closes: a plain socket's peer address goes with it.
-  std::optional<ClientInfo> was;
-  if (connected_) was = info();
   close_stream(politely);
   broker_.counters().connected_for(kind()).sub();
   if (connected_) {
@@ -602,7 +600,7 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
     bool taken_over = broker_.close_session(session_, this);
     // After a takeover the client is still connected, through the new connection.
     if (!taken_over && broker_.events().disconnected) {
-      broker_.events().disconnected(*was, *principal_);
+      broker_.events().disconnected(client_id(), *principal_);
     }
   }
   broker_.connection_closed(this);
@@ -610,8 +608,7 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
 
 void Connection::close_stream(bool politely) {
   if (!transport_) {
-    broker_.readiness().remove(fd_);
-    ::close(fd_);
+    broker_.readiness().close(fd_);
     fd_ = -1;
     return;
   }
@@ -629,11 +626,15 @@ void Connection::close_stream(bool politely) {
 }
 
 ClientInfo Connection::info() const {
+  return info(remote());
+}
+
+ClientInfo Connection::info(std::string remote) const {
   ClientInfo i;
   i.client_id = client_id();
   i.protocol = "mqtt";
   i.transport = kind();
-  i.remote = remote();
+  i.remote = std::move(remote);
   if (principal_) i.username = principal_->username;
   i.clean_session = clean_session_;
   i.keepalive = keepalive_;

@@ -104,6 +104,7 @@ class Connection final : public SessionOwner,
 
   const char* kind() const;
   std::string remote() const;
+  ClientInfo info(std::string remote) const;
 
   Broker& broker_;
   std::unique_ptr<Transport> transport_;  // null for plain TCP

@@ -1,6 +1,7 @@
 #include "adapters/mqtt/readiness.hpp"
 
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -47,13 +48,17 @@ bool Readiness::add(int fd, std::shared_ptr<ReadinessWaiter> waiter) {
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return true;
   int err = errno;
-  remove(fd);
+  forget(fd);
   errno = err;
   return false;
 }
 
-void Readiness::remove(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+void Readiness::close(int fd) {
+  forget(fd);
+  ::close(fd);
+}
+
+void Readiness::forget(int fd) {
   std::shared_ptr<ReadinessWaiter> gone;  // may be the last reference: released unlocked
   std::lock_guard lock(mu_);
   if (static_cast<std::size_t>(fd) < waiters_.size()) gone.swap(waiters_[fd]);
@@ -84,7 +89,7 @@ void Readiness::wake_ready() {
     int n = ::epoll_wait(epoll_fd_, events, events_per_wait, 0);
     if (n <= 0) break;
     {
-      // A socket removed after epoll_wait returned is simply not found; one
+      // A socket closed after epoll_wait returned is simply not found; one
       // whose number was reused meanwhile gets a spurious wake-up, which
       // costs it one read that would block.
       std::lock_guard lock(mu_);

@@ -15,7 +15,7 @@
 // re-arms the wait. A wake-up may also come while the owner is still busy
 // with the previous one; it then only finds nothing to read.
 //
-// Threads: add and remove may be called from any thread; wake-ups run
+// Threads: add and close may be called from any thread; wake-ups run
 // on the io_context's threads.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -42,16 +42,19 @@ class Readiness {
   Readiness& operator=(const Readiness&) = delete;
 
   // Watches `fd` for reading and writing; the first wake-up reports what is
-  // already there. `waiter` is kept alive until remove(fd). False (errno
-  // set) if the socket cannot be watched.
+  // already there. `waiter` is kept alive until close(fd). False (errno
+  // set) if the socket cannot be watched; it is then left open.
   bool add(int fd, std::shared_ptr<ReadinessWaiter> waiter);
-  // Stops watching `fd`; call before closing it, so that a new socket given
-  // the same number is never woken for this one.
-  void remove(int fd);
+  // Releases the waiter, then closes `fd`. The kernel takes a socket out of
+  // the epoll set when its last descriptor closes (these are never
+  // duplicated), which saves a system call per connection; releasing first
+  // means a new socket given the same number is never mistaken for this one.
+  void close(int fd);
 
  private:
   void wait();
   void wake_ready();
+  void forget(int fd);
 
   int epoll_fd_;
   boost::asio::posix::stream_descriptor watch_;  // owns epoll_fd_

@@ -26,8 +26,12 @@ class ReadinessTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds_), 0); }
   void TearDown() override {
-    ::close(fds_[0]);
+    if (fds_[0] >= 0) ::close(fds_[0]);
     ::close(fds_[1]);
+  }
+  void close_watched() {
+    readiness_.close(fds_[0]);
+    fds_[0] = -1;
   }
   // Runs the io_context until `waiter` has woken `n` times in all, or 5 s pass.
   bool run_until(const CountingWaiter& waiter, int n) {
@@ -49,7 +53,7 @@ TEST_F(ReadinessTest, WakesForDataThatArrivedBeforeAdd) {
   send_byte();
   ASSERT_TRUE(readiness_.add(fds_[0], w));
   EXPECT_TRUE(run_until(*w, 1));
-  readiness_.remove(fds_[0]);
+  close_watched();
 }
 
 TEST_F(ReadinessTest, WakesOncePerArrivalNotWhileBytesSitUnread) {
@@ -62,7 +66,7 @@ TEST_F(ReadinessTest, WakesOncePerArrivalNotWhileBytesSitUnread) {
   EXPECT_EQ(w->wakes, 2);
   send_byte();
   EXPECT_TRUE(run_until(*w, 3));
-  readiness_.remove(fds_[0]);
+  close_watched();
 }
 
 TEST_F(ReadinessTest, WakesWhenAFullSocketCanBeWrittenAgain) {
@@ -82,7 +86,7 @@ TEST_F(ReadinessTest, WakesWhenAFullSocketCanBeWrittenAgain) {
     got += std::size_t(n);
   }
   EXPECT_TRUE(run_until(*w, 2));
-  readiness_.remove(fds_[0]);
+  close_watched();
 }
 
 TEST_F(ReadinessTest, WakesManySocketsFromOneWait) {
@@ -105,22 +109,31 @@ TEST_F(ReadinessTest, WakesManySocketsFromOneWait) {
   while (total() < n && std::chrono::steady_clock::now() < deadline) io_.run_one_for(50ms);
   EXPECT_EQ(total(), n);
   for (auto& p : pairs) {
-    readiness_.remove(p[0]);
-    ::close(p[0]);
+    readiness_.close(p[0]);
     ::close(p[1]);
   }
 }
 
-TEST_F(ReadinessTest, RemoveReleasesTheWaiterAndStopsWakeUps) {
+TEST_F(ReadinessTest, CloseReleasesTheWaiterAndANewSocketWithItsNumberWakesOnlyItsOwn) {
   auto w = std::make_shared<CountingWaiter>();
   ASSERT_TRUE(readiness_.add(fds_[0], w));
   ASSERT_TRUE(run_until(*w, 1));
   EXPECT_EQ(w.use_count(), 2);
-  readiness_.remove(fds_[0]);
+  const int number = fds_[0];
+  close_watched();
   EXPECT_EQ(w.use_count(), 1);
-  send_byte();
+
+  int next[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, next), 0);
+  ASSERT_EQ(next[0], number);  // the lowest free number comes back
+  auto w2 = std::make_shared<CountingWaiter>();
+  ASSERT_TRUE(readiness_.add(next[0], w2));
+  ASSERT_EQ(::write(next[1], "x", 1), 1);
+  EXPECT_TRUE(run_until(*w2, 1));
   io_.run_for(100ms);
   EXPECT_EQ(w->wakes, 1);
+  readiness_.close(next[0]);
+  ::close(next[1]);
 }
 
 TEST_F(ReadinessTest, AddFailsForSomethingEpollCannotWatch) {
