@@ -16,6 +16,19 @@ bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, ui
   return added;
 }
 
+bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos,
+                    const std::function<void(const MessagePtr&)>& on_retained) {
+  // No retained publish runs in between: one that came first is in the store
+  // and was routed before this subscription existed; one that comes later is
+  // routed to it, after the messages handed over here.
+  std::shared_lock hold(retained_mu_);
+  bool added = subscribe(subscriber, filter, qos);
+  std::vector<MessagePtr> found;
+  retained_.match(filter, found);
+  for (const auto& m : found) on_retained(m);
+  return added;
+}
+
 bool Bus::unsubscribe(Subscriber* subscriber, std::string_view filter) {
   SubscriberPtr keep;  // released after the lock, in case this was the last owner
   std::unique_lock lock(subs_mu_);
@@ -43,14 +56,20 @@ void Bus::unsubscribe_all(Subscriber* subscriber) {
 }
 
 std::size_t Bus::publish(const MessagePtr& msg) {
-  if (msg->retain) {
-    std::function<void(const MessagePtr&)> listener;
-    {
-      std::unique_lock lock(retained_mu_);
-      if (retained_.put(msg)) listener = retained_listener_;
-    }
-    if (listener) listener(msg);
+  if (!msg->retain) return route(msg);
+  std::function<void(const MessagePtr&)> listener;
+  std::size_t routed;
+  {
+    // Stored and routed in one step: see subscribe() with on_retained.
+    std::unique_lock lock(retained_mu_);
+    if (retained_.put(msg)) listener = retained_listener_;
+    routed = route(msg);
   }
+  if (listener) listener(msg);
+  return routed;
+}
+
+std::size_t Bus::route(const MessagePtr& msg) {
   thread_local std::vector<Match> matches;
   matches.clear();
   std::shared_lock lock(subs_mu_);

@@ -37,6 +37,13 @@ class Bus {
   // Adds (or changes the QoS of) a subscription on a valid filter. The bus
   // keeps the subscriber alive until it unsubscribes. True when new.
   bool subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos);
+  // The same, and hands `on_retained` the retained messages the filter
+  // matches, in one step as publishers see it: a retained message published
+  // meanwhile reaches the subscriber once, either here or through deliver()
+  // after the ones here; never both, never neither. `on_retained` runs under
+  // the bus's lock: like deliver(), it must only queue.
+  bool subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos,
+                 const std::function<void(const MessagePtr&)>& on_retained);
   bool unsubscribe(Subscriber* subscriber, std::string_view filter);
   void unsubscribe_all(Subscriber* subscriber);
 
@@ -45,7 +52,8 @@ class Bus {
   // keeps it when it is retained. Returns the number of deliveries.
   std::size_t publish(const MessagePtr& msg);
 
-  // Retained messages matching a filter, for a new subscription.
+  // Retained messages matching a filter (a new subscription takes them
+  // through subscribe() instead).
   std::vector<MessagePtr> retained(std::string_view filter) const;
   // Forgets the retained message of a topic without routing anything, and
   // tells the listener (an empty-payload message) so the store forgets it too.
@@ -60,6 +68,8 @@ class Bus {
   std::size_t retained_count() const;
 
  private:
+  std::size_t route(const MessagePtr& msg);
+
   mutable std::shared_mutex subs_mu_;
   SubscriptionTree tree_;
   // Keeps subscribers alive and remembers their filters for unsubscribe_all.
@@ -69,6 +79,9 @@ class Bus {
   };
   std::unordered_map<Subscriber*, Owned> owners_;
 
+  // Taken before subs_mu_ when both are. A retained publish holds it, alone,
+  // from storing its message to routing it; a subscription taking retained
+  // messages holds it, shared, from joining the tree to reading the store.
   mutable std::shared_mutex retained_mu_;
   RetainedStore retained_;
   std::function<void(const MessagePtr&)> retained_listener_;

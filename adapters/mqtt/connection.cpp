@@ -403,18 +403,16 @@ void Connection::on_subscribe(const Subscribe& s) {
       ack.return_codes.push_back(suback_failure);
       continue;
     }
-    broker_.bus().subscribe(session_, t.filter, t.qos);
+    // Retained messages join the session's queue in the same step as the
+    // subscription (see Bus::subscribe), with RETAIN set. The queue is only
+    // pumped after this handler, so they follow the SUBACK (3.3.1.3).
+    broker_.bus().subscribe(session_, t.filter, t.qos, [&](const MessagePtr& m) {
+      session_->deliver_retained(m, std::min(m->qos, t.qos));
+    });
     session_->set_subscription(t.filter, t.qos);
     ack.return_codes.push_back(t.qos);
   }
   send(ack);
-  // Retained messages follow the SUBACK, with RETAIN set (3.3.1.3).
-  for (std::size_t i = 0; i < s.topics.size(); ++i) {
-    if (ack.return_codes[i] == suback_failure) continue;
-    for (const auto& m : broker_.bus().retained(s.topics[i].filter)) {
-      session_->deliver_retained(m, std::min(m->qos, s.topics[i].qos));
-    }
-  }
 }
 
 void Connection::on_unsubscribe(const Unsubscribe& u) {

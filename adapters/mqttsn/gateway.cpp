@@ -337,29 +337,29 @@ void Gateway::Impl::execute(Actions& actions, Clock::time_point now) {
   // Index loop: on_retained appends to `actions` while it is being walked.
   for (std::size_t i = 0; i < actions.size(); ++i) {
     Action action = std::move(actions[i]);
-    std::visit(
-        Overloaded{
-            [&](SendAction& a) { send(a); },
-            [&](PublishAction& a) { bus_.publish(a.message); },
-            [&](SubscribeAction& a) { bus_.subscribe(subscriber_for(a.session), a.filter, a.qos); },
-            [&](RetainedAction& a) {
-              auto retained = bus_.retained(a.filter);
-              if (!retained.empty()) {
-                core_.on_retained(a.session, retained, a.qos, now, actions);
-              }
-            },
-            [&](UnsubscribeAction& a) {
-              auto it = subscribers_.find(a.session);
-              if (it != subscribers_.end()) bus_.unsubscribe(it->second.get(), a.filter);
-            },
-            [&](ForgetAction& a) {
-              auto it = subscribers_.find(a.session);
-              if (it == subscribers_.end()) return;
-              bus_.unsubscribe_all(it->second.get());
-              subscribers_.erase(it);
-            },
-        },
-        action);
+    std::visit(Overloaded{
+                   [&](SendAction& a) { send(a); },
+                   [&](PublishAction& a) { bus_.publish(a.message); },
+                   [&](SubscribeAction& a) {
+                     std::vector<MessagePtr> retained;
+                     bus_.subscribe(subscriber_for(a.session), a.filter, a.qos,
+                                    [&](const MessagePtr& m) { retained.push_back(m); });
+                     // Live ones wait in the inbox until mu_ is free: these go first.
+                     if (!retained.empty())
+                       core_.on_retained(a.session, retained, a.qos, now, actions);
+                   },
+                   [&](UnsubscribeAction& a) {
+                     auto it = subscribers_.find(a.session);
+                     if (it != subscribers_.end()) bus_.unsubscribe(it->second.get(), a.filter);
+                   },
+                   [&](ForgetAction& a) {
+                     auto it = subscribers_.find(a.session);
+                     if (it == subscribers_.end()) return;
+                     bus_.unsubscribe_all(it->second.get());
+                     subscribers_.erase(it);
+                   },
+               },
+               action);
   }
   actions.clear();
 }

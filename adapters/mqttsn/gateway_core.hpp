@@ -36,16 +36,12 @@ struct SendAction {
 struct PublishAction {
   MessagePtr message;
 };
-// Subscribe the session's bus subscriber. Comes before the SUBACK, so that
-// nothing published after the client hears SUBACK can miss it.
+// Subscribe the session's bus subscriber, and in the same step (see
+// Bus::subscribe) hand the filter's retained messages to
+// GatewayCore::on_retained, whose sends go to the end of the actions: after
+// the SUBACK that follows this one, as retained messages must. Comes before
+// the SUBACK, so that nothing published after the client hears it is missed.
 struct SubscribeAction {
-  uint64_t session = 0;
-  std::string filter;
-  uint8_t qos = 0;
-};
-// Hand the filter's retained messages to GatewayCore::on_retained. Comes
-// after the SUBACK, as retained messages must.
-struct RetainedAction {
   uint64_t session = 0;
   std::string filter;
   uint8_t qos = 0;
@@ -59,8 +55,8 @@ struct ForgetAction {
   uint64_t session = 0;
 };
 
-using Action = std::variant<SendAction, PublishAction, SubscribeAction, RetainedAction,
-                            UnsubscribeAction, ForgetAction>;
+using Action =
+    std::variant<SendAction, PublishAction, SubscribeAction, UnsubscribeAction, ForgetAction>;
 using Actions = std::vector<Action>;
 
 class GatewayCore {

@@ -63,7 +63,6 @@ void GatewayCore::on_subscribe(Client& client, const Subscribe& s, Actions& out)
                         << log::kv("filter", r.filter) << log::kv("qos", static_cast<int>(granted));
   out.push_back(SubscribeAction{client.session, r.filter, granted});
   send(client, Suback{static_cast<int8_t>(granted), topic_id, s.msg_id, ReturnCode::accepted}, out);
-  out.push_back(RetainedAction{client.session, r.filter, granted});
 }
 
 void GatewayCore::on_unsubscribe(Client& client, const Unsubscribe& u, Actions& out) {

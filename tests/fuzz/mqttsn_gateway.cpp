@@ -88,12 +88,11 @@ struct World {
       } else if (auto* sub = std::get_if<SubscribeAction>(&a)) {
         check(topic::validate_filter(sub->filter).ok(), "subscription to an invalid filter");
         subs[{sub->session, sub->filter}] = sub->qos;
-      } else if (auto* ret = std::get_if<RetainedAction>(&a)) {
         std::vector<MessagePtr> kept;
         for (const auto& [name, msg] : retained) {
-          if (topic::matches(ret->filter, name)) kept.push_back(msg);
+          if (topic::matches(sub->filter, name)) kept.push_back(msg);
         }
-        if (!kept.empty()) core.on_retained(ret->session, kept, ret->qos, now, out);
+        if (!kept.empty()) core.on_retained(sub->session, kept, sub->qos, now, out);
       } else if (auto* u = std::get_if<UnsubscribeAction>(&a)) {
         subs.erase({u->session, u->filter});
       } else if (auto* f = std::get_if<ForgetAction>(&a)) {
