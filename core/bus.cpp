@@ -57,16 +57,10 @@ void Bus::unsubscribe_all(Subscriber* subscriber) {
 
 std::size_t Bus::publish(const MessagePtr& msg) {
   if (!msg->retain) return route(msg);
-  std::function<void(const MessagePtr&)> listener;
-  std::size_t routed;
-  {
-    // Stored and routed in one step: see subscribe() with on_retained.
-    std::unique_lock lock(retained_mu_);
-    if (retained_.put(msg)) listener = retained_listener_;
-    routed = route(msg);
-  }
-  if (listener) listener(msg);
-  return routed;
+  // Stored and routed in one step: see subscribe() with on_retained.
+  std::unique_lock lock(retained_mu_);
+  if (retained_.put(msg) && retained_listener_) retained_listener_(msg);
+  return route(msg);
 }
 
 std::size_t Bus::route(const MessagePtr& msg) {
@@ -87,12 +81,8 @@ std::vector<MessagePtr> Bus::retained(std::string_view filter) const {
 
 void Bus::clear_retained(std::string_view topic) {
   auto empty = make_message(std::string(topic), std::string(), 0, true);
-  std::function<void(const MessagePtr&)> listener;
-  {
-    std::unique_lock lock(retained_mu_);
-    if (retained_.put(empty)) listener = retained_listener_;
-  }
-  if (listener) listener(empty);
+  std::unique_lock lock(retained_mu_);
+  if (retained_.put(empty) && retained_listener_) retained_listener_(empty);
 }
 
 void Bus::restore_retained(const MessagePtr& msg) {

@@ -61,7 +61,9 @@ class Bus {
   // Loads a retained message at start-up without routing it or telling the listener.
   void restore_retained(const MessagePtr& msg);
   // Called after a retained message is stored (msg) or cleared (empty payload),
-  // so the store can persist it. Set before traffic starts.
+  // so the store can persist it. It runs under the bus's lock, so that it sees
+  // one topic's changes in the order they were stored: it must only queue.
+  // Set before traffic starts.
   void set_retained_listener(std::function<void(const MessagePtr&)> listener);
 
   std::size_t subscription_count() const;

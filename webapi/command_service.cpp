@@ -96,11 +96,13 @@ CommandService::~CommandService() = default;
 
 void CommandService::start() {
   listener_ = std::make_shared<Listener>(weak_from_this(), strand_);
-  bus_.subscribe(listener_, "$events/devices/+/online", 1);
-  bus_.subscribe(listener_, "+/acks/json", 1);
   // Devices that came online before we subscribed. A retained event restored
   // from an earlier run may be stale, so the registry's flag must agree.
-  for (const auto& m : bus_.retained("$events/devices/+/online")) {
+  std::vector<MessagePtr> online;
+  bus_.subscribe(listener_, "$events/devices/+/online", 1,
+                 [&](const MessagePtr& m) { online.push_back(m); });
+  bus_.subscribe(listener_, "+/acks/json", 1);
+  for (const auto& m : online) {
     auto rest = std::string_view(m->topic).substr(kOnlinePrefix.size());
     auto d = db_.devices().get(rest.substr(0, rest.rfind('/')));
     if (d && d->online) listener_->deliver(m, 1);
