@@ -91,7 +91,7 @@ void Broker::stop() {
       if (auto c = weak.lock()) all.push_back(std::move(c));
     }
   }
-  for (auto& c : all) c->kick("server shutting down");
+  for (auto& c : all) c->shut_down();
 }
 
 AuthOutcome Broker::authenticate(const ConnectCredentials& creds) {

@@ -28,6 +28,9 @@ constexpr std::size_t min_read = 512;
 constexpr std::size_t max_read = 64 * 1024;
 // Reads in a row before other connections on the thread get their turn.
 constexpr int max_reads_per_wake = 16;
+// Reads at shutdown: enough for what a socket buffer holds, without waiting
+// on a client that keeps sending.
+constexpr int max_reads_at_shutdown = 64;
 // Messages taken from the session per write: bounds the batch a slow reader
 // can pin in memory while keeping writes large.
 constexpr std::size_t pump_batch = 256;
@@ -146,6 +149,18 @@ void Connection::kick(std::string reason) {
   });
 }
 
+void Connection::shut_down() {
+  asio::post(strand_, [self = shared_from_this()] {
+    // What the kernel already took from the client was sent before the client
+    // could know of the shutdown; a QoS 0 publish in it is handled, not lost.
+    if (!self->transport_ && self->read_now(max_reads_at_shutdown)) {
+      TLOG(debug, "mqtt") << "client still sending at shutdown"
+                          << log::kv("client", self->client_id());
+    }
+    self->close("server shutting down", true, true);
+  });
+}
+
 void Connection::wake() {
   asio::post(strand_, [self = shared_from_this()] { self->pump(); });
 }
@@ -173,20 +188,32 @@ void Connection::on_readable() {
 }
 
 void Connection::drain() {
+  // More may be waiting: carry on after the other handlers on this strand.
+  if (read_now(max_reads_per_wake)) {
+    asio::post(strand_, [self = shared_from_this()] { self->drain(); });
+  }
+}
+
+bool Connection::read_now(int max_reads) {
   // After a refusing CONNACK nothing more is read.
-  if (closed_ || close_after_write_) return;
-  for (int reads = 0; reads < max_reads_per_wake; ++reads) {
+  if (closed_ || close_after_write_) return false;
+  for (int reads = 0; reads < max_reads; ++reads) {
     std::size_t asked = read_size_;
     ssize_t n = ::recv(fd_, decoder_.prepare(asked), asked, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && would_block()) return drained();
+    if (n < 0 && would_block()) {
+      drained();
+      return false;
+    }
     ErrorCode ec = n < 0 ? last_error() : n == 0 ? ErrorCode(asio::error::eof) : ErrorCode();
-    if (!consume_batched(ec, n < 0 ? 0 : std::size_t(n))) return;
+    if (!consume_batched(ec, n < 0 ? 0 : std::size_t(n))) return false;
     // A short read emptied the socket: more bytes bring a new wake-up.
-    if (std::size_t(n) < asked) return drained();
+    if (std::size_t(n) < asked) {
+      drained();
+      return false;
+    }
   }
-  // More may be waiting: carry on after the other handlers on this strand.
-  asio::post(strand_, [self = shared_from_this()] { self->drain(); });
+  return true;
 }
 
 void Connection::drained() {

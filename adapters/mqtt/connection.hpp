@@ -33,6 +33,9 @@ class Connection final : public SessionOwner,
   // Closes from another thread (takeover, REST disconnect, shutdown). The will
   // is published: the client did not send DISCONNECT.
   void kick(std::string reason);
+  // Server shutdown: plain TCP first handles what the socket already holds
+  // (bounded); TLS and WebSocket streams close at once.
+  void shut_down();
 
   // From the session, on any thread: there are messages to send.
   void wake() override;
@@ -54,6 +57,9 @@ class Connection final : public SessionOwner,
   // waiting.
   void on_readable();
   void drain();
+  // Reads and handles up to `max_reads` socket reads without waiting; true
+  // when more may be waiting.
+  bool read_now(int max_reads);
   void drained();
   bool consume_batched(ErrorCode ec, std::size_t n);
   void flush();
