@@ -30,11 +30,11 @@ class Connection final : public SessionOwner,
   ~Connection();
 
   void start();
-  // Closes from another thread (takeover, REST disconnect, shutdown). The will
+  // Closes from another thread (takeover, REST disconnect). The will
   // is published: the client did not send DISCONNECT.
   void kick(std::string reason);
-  // Server shutdown: plain TCP first handles what the socket already holds
-  // (bounded); TLS and WebSocket streams close at once.
+  // Server shutdown, from another thread: as kick, but plain TCP first handles
+  // what the socket already holds (bounded); TLS and WebSocket close at once.
   void shut_down();
 
   // From the session, on any thread: there are messages to send.

@@ -83,7 +83,7 @@ def test_retained_and_persistent_session_survive_restart(make_trellis):
 def test_publish_received_just_before_shutdown_is_kept(make_trellis):
     # A client's last QoS 0 publish can sit unread in the broker's socket when
     # SIGTERM comes; shutdown reads it before closing. Each round races one;
-    # before shutdown read first, about one round in four lost its message.
+    # without that read, about one round in four lost its message.
     rounds = 10
     first = make_trellis()
     data, ports = first.data_dir, first.ports
