@@ -26,18 +26,22 @@ SysTree::SysTree(asio::io_context& io, Broker& broker, std::chrono::seconds inte
 
 void SysTree::start() {
   if (interval_.count() == 0) return;
-  asio::post(timer_.get_executor(), [this] { tick(); });
+  // The first copy is published here, before the server runs its threads, so
+  // that no client can subscribe before the retained figures exist.
+  publish_now();
+  asio::post(timer_.get_executor(), [this] { wait_then_tick(); });
 }
 
 void SysTree::stop() {
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
 }
 
-void SysTree::tick() {
-  publish_now();
+void SysTree::wait_then_tick() {
   timer_.expires_after(interval_);
   timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) tick();
+    if (ec) return;
+    publish_now();
+    wait_then_tick();
   });
 }
 

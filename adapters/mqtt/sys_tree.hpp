@@ -14,10 +14,12 @@ namespace trellis::mqtt {
 class SysTree {
  public:
   SysTree(boost::asio::io_context& io, Broker& broker, std::chrono::seconds interval);
-  void start();  // no-op when the interval is 0
+  // Publishes every topic once, then again every interval on the io_context.
+  // Call it before the io_context runs; a no-op when the interval is 0.
+  void start();
   void stop();
 
-  // Publishes every topic once now (also used by tests through start()).
+  // Publishes every topic once now.
   void publish_now();
 
  private:
@@ -27,7 +29,7 @@ class SysTree {
     uint64_t last = 0;
     bool primed = false;
   };
-  void tick();
+  void wait_then_tick();
   void update_load(const std::string& name, uint64_t total, double seconds);
   void put(const std::string& topic, const std::string& value);
 
