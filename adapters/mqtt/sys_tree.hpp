@@ -19,9 +19,6 @@ class SysTree {
   void start();
   void stop();
 
-  // Publishes every topic once now.
-  void publish_now();
-
  private:
   // Exponentially smoothed per-minute rates over 1, 5 and 15 minutes.
   struct Load {
@@ -29,6 +26,8 @@ class SysTree {
     uint64_t last = 0;
     bool primed = false;
   };
+  // Publishes every topic once now.
+  void publish_now();
   void wait_then_tick();
   void update_load(const std::string& name, uint64_t total, double seconds);
   void put(const std::string& topic, const std::string& value);
