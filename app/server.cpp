@@ -193,6 +193,8 @@ Status Server::start() {
   dbo.path = cfg_.db_path();
   dbo.batch_size = static_cast<std::size_t>(cfg_.get_int("telemetry.batch_size"));
   dbo.flush_interval = std::chrono::milliseconds(cfg_.get_int("telemetry.flush_interval_ms"));
+  dbo.telemetry_backlog_bytes = static_cast<std::size_t>(cfg_.get_int("telemetry.max_backlog_mb"))
+                                << 20;
   auto opened = db::Database::open(dbo);
   if (!opened) return opened.error();
   p.db = std::move(*opened);

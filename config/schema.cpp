@@ -194,6 +194,9 @@ std::vector<KeySpec> build_schema() {
                       "Most telemetry points written in one transaction."));
   s.push_back(integer("telemetry.flush_interval_ms", 50, 1, 60000,
                       "Longest a telemetry point waits before it is written, in milliseconds."));
+  s.push_back(integer("telemetry.max_backlog_mb", 64, 1, 65536,
+                      "Memory that telemetry waiting to be stored may take, in MiB; past it, MQTT "
+                      "clients sending telemetry are not read until half of it is written."));
   s.push_back(integer("commands.timeout_s", 60, 1, 86400,
                       "Seconds before a sent command without an answer is marked timed_out."));
   return s;

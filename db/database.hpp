@@ -26,9 +26,10 @@ struct DatabaseOptions {
   std::filesystem::path path = "data/trellis.db";  // parent folders are created
   int busy_timeout_ms = 5000;
   std::size_t max_idle_readers = 4;
-  std::size_t batch_size = 50000;                 // telemetry.batch_size
-  std::chrono::milliseconds flush_interval{200};  // telemetry.flush_interval_ms
-  int password_iterations = 10000;                // PBKDF2 rounds for new hashes
+  std::size_t batch_size = 50000;                  // telemetry.batch_size
+  std::chrono::milliseconds flush_interval{200};   // telemetry.flush_interval_ms
+  std::size_t telemetry_backlog_bytes = 64 << 20;  // telemetry.max_backlog_mb
+  int password_iterations = 10000;                 // PBKDF2 rounds for new hashes
 };
 
 class Database {

@@ -15,6 +15,17 @@ void export_storage_metrics(Database& db, Metrics& metrics) {
   metrics.counter_fn("trellis_telemetry_points_purged_total",
                      "telemetry points deleted by telemetry.retention_days", "",
                      [telemetry] { return telemetry->stats().purged; });
+  Backlog* backlog = &telemetry->backlog();
+  metrics.gauge_fn("trellis_telemetry_backlog_bytes",
+                   "telemetry waiting to be parsed or written, estimated bytes", "",
+                   [backlog] { return static_cast<int64_t>(backlog->size()); });
+  metrics.gauge_fn("trellis_telemetry_backlog_peak_bytes", "the largest telemetry backlog so far",
+                   "", [backlog] { return static_cast<int64_t>(backlog->peak()); });
+  metrics.gauge_fn("trellis_telemetry_backlog_limit_bytes", "telemetry.max_backlog_mb in bytes", "",
+                   [backlog] { return static_cast<int64_t>(backlog->limit()); });
+  metrics.counter_fn("trellis_telemetry_backlog_full_total",
+                     "times the telemetry backlog filled and MQTT clients sending telemetry paused",
+                     "", [backlog] { return backlog->times_full(); });
   metrics.gauge_fn("trellis_db_write_queue_points", "telemetry points waiting for the writer", "",
                    [writer] { return writer->stats().queued_points; });
   metrics.gauge_fn("trellis_db_write_queue_jobs",

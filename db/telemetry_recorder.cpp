@@ -32,7 +32,17 @@ void TelemetryRecorder::start(Bus& bus) {
 }
 
 void TelemetryRecorder::deliver(const MessagePtr& msg, uint8_t) {
-  boost::asio::post(strand_, [self = shared_from_this(), msg] { self->record(*msg); });
+  // A message waiting for its turn here is part of the backlog; adding it on
+  // the publisher's thread tells that publisher when the backlog is full.
+  Backlog& backlog = store_.backlog();
+  // Roughly: the message, its strings, the payload and the queued handler.
+  std::size_t bytes =
+      sizeof(Message) + msg->topic.size() + msg->client_id.size() + msg->body().size() + 512;
+  backlog.add(bytes);
+  boost::asio::post(strand_, [self = shared_from_this(), msg, &backlog, bytes] {
+    self->record(*msg);
+    backlog.remove(bytes);  // its points, if any, are in the backlog now
+  });
 }
 
 void TelemetryRecorder::record(const Message& msg) {

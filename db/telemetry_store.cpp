@@ -15,6 +15,18 @@ namespace trellis::db {
 
 namespace {
 
+// Roughly what queued points hold in memory: each Point, its strings' bytes
+// and its share of the queue. Counted the same way when they join the backlog
+// and when they leave it.
+std::size_t footprint(const std::vector<Point>& points) {
+  std::size_t n = 0;
+  for (const auto& p : points) {
+    n += sizeof(Point) + 16 + p.device_id.size() + p.key.size();
+    if (const auto* s = std::get_if<std::string>(&p.value)) n += s->size();
+  }
+  return n;
+}
+
 enum Kind : int64_t { kind_number = 0, kind_string = 1, kind_bool = 2 };
 
 // Query bounds are clamped here so bucket arithmetic cannot overflow.
@@ -168,7 +180,8 @@ bool scan_by_minute(Connection& c, int64_t sid, int64_t from, int64_t to, int64_
 
 }  // namespace
 
-TelemetryStore::TelemetryStore(Database& db) : db_(db) {}
+TelemetryStore::TelemetryStore(Database& db)
+    : db_(db), backlog_(db.options().telemetry_backlog_bytes) {}
 
 TelemetryStore::~TelemetryStore() {
   stop_retention();
@@ -176,7 +189,11 @@ TelemetryStore::~TelemetryStore() {
 
 bool TelemetryStore::enqueue(std::vector<Point> points) {
   std::size_t n = points.size();
+  std::size_t bytes = footprint(points);
+  // Counted before the writer can see them, so its remove() never comes first.
+  backlog_.add(bytes);
   if (closed_.load() || !db_.writer().post_points(std::move(points))) {
+    backlog_.remove(bytes);
     dropped_.fetch_add(n);
     return false;
   }
@@ -236,6 +253,13 @@ int64_t TelemetryStore::series_id(Connection& c, const std::string& device_id,
 }
 
 std::size_t TelemetryStore::write(Connection& c, std::vector<std::vector<Point>>& batches) {
+  // Stored, dropped or rolled back, these points leave the backlog.
+  struct LeaveBacklog {
+    Backlog& backlog;
+    std::size_t n = 0;
+    ~LeaveBacklog() { backlog.remove(n); }
+  } leave{backlog_};
+  for (const auto& batch : batches) leave.n += footprint(batch);
   if (next_seq_ < 0) {
     auto st = c.prepare("SELECT value FROM meta WHERE key = 'telemetry_seq'");
     next_seq_ = st.step() ? st.column_int(0) : 1;

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/backlog.hpp"
 #include "core/result.hpp"
 #include "db/point.hpp"
 #include "db/writer.hpp"
@@ -116,6 +117,12 @@ class TelemetryStore final : public PointSink {
   };
   Stats stats() const;
 
+  // Bytes of points queued and not yet written, and of the messages the
+  // recorder has yet to parse (it adds those): MQTT clients sending telemetry
+  // pause while it is full, so a fleet sending faster than the disk writes
+  // cannot fill memory.
+  Backlog& backlog() { return backlog_; }
+
   // Writer thread only: the device's series are about to be deleted.
   void forget_device_series(const std::string& device_id);
 
@@ -138,6 +145,7 @@ class TelemetryStore final : public PointSink {
   std::atomic<uint64_t> written_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> purged_{0};
+  Backlog backlog_;
 
   std::mutex retention_mu_;
   std::condition_variable retention_cv_;

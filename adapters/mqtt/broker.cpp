@@ -33,6 +33,8 @@ BrokerCounters::BrokerCounters(Metrics& m)
       auth_failures(c(m, "trellis_mqtt_auth_failures_total", "CONNECTs refused by authentication")),
       protocol_errors(c(m, "trellis_mqtt_protocol_errors_total",
                         "connections closed for malformed or forbidden packets")),
+      reads_paused(c(m, "trellis_mqtt_reads_paused_total",
+                     "times a client was not read until stored telemetry caught up")),
       clients_connected(g(m, "trellis_mqtt_clients_connected", "MQTT clients connected")),
       clients_maximum(g(m, "trellis_mqtt_clients_maximum", "most MQTT clients connected at once")),
       sessions(g(m, "trellis_mqtt_sessions", "MQTT sessions, connected or kept while away")),

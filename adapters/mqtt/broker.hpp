@@ -50,6 +50,7 @@ struct BrokerCounters {
   Counter& connections_total;
   Counter& auth_failures;
   Counter& protocol_errors;
+  Counter& reads_paused;
   Gauge& clients_connected;
   Gauge& clients_maximum;
   Gauge& sessions;  // connected plus persistent sessions kept while away

@@ -152,7 +152,11 @@ void Connection::kick(std::string reason) {
 void Connection::shut_down() {
   asio::post(strand_, [self = shared_from_this()] {
     // What the kernel already took from the client was sent before the client
-    // could know of the shutdown; a QoS 0 publish in it is handled, not lost.
+    // could know of the shutdown; a QoS 0 publish in it is handled, not lost,
+    // even when a full backlog had paused this client.
+    self->shutting_down_ = true;
+    self->reads_paused_ = false;
+    if (self->closed_ || !self->handle_buffered()) return;
     if (!self->transport_ && self->read_now(max_reads_at_shutdown)) {
       TLOG(debug, "mqtt") << "client still sending at shutdown"
                           << log::kv("client", self->client_id());
@@ -195,8 +199,8 @@ void Connection::drain() {
 }
 
 bool Connection::read_now(int max_reads) {
-  // After a refusing CONNACK nothing more is read.
-  if (closed_ || close_after_write_) return false;
+  // After a refusing CONNACK nothing more is read; while paused, resume_reads reads.
+  if (closed_ || close_after_write_ || reads_paused_) return false;
   for (int reads = 0; reads < max_reads; ++reads) {
     std::size_t asked = read_size_;
     ssize_t n = ::recv(fd_, decoder_.prepare(asked), asked, 0);
@@ -206,7 +210,7 @@ bool Connection::read_now(int max_reads) {
       return false;
     }
     ErrorCode ec = n < 0 ? last_error() : n == 0 ? ErrorCode(asio::error::eof) : ErrorCode();
-    if (!consume_batched(ec, n < 0 ? 0 : std::size_t(n))) return false;
+    if (!consume_batched(ec, n < 0 ? 0 : std::size_t(n)) || reads_paused_) return false;
     // A short read emptied the socket: more bytes bring a new wake-up.
     if (std::size_t(n) < asked) {
       drained();
@@ -222,9 +226,14 @@ void Connection::drained() {
 }
 
 bool Connection::consume_batched(ErrorCode ec, std::size_t n) {
-  // What answers the packets in these bytes (PUBACKs, say) goes out in one write.
+  return with_writes_held([&] { return consume(ec, n); });
+}
+
+template <typename Handle>
+bool Connection::with_writes_held(Handle&& handle) {
+  // What answers the packets handled (PUBACKs, say) goes out in one write.
   holding_writes_ = true;
-  bool open = consume(ec, n);
+  bool open = handle();
   holding_writes_ = false;
   if (!closed_) start_write();
   return open && !closed_;
@@ -232,7 +241,34 @@ bool Connection::consume_batched(ErrorCode ec, std::size_t n) {
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
   if (closed_) return;
-  if (consume(ec, n)) do_read();
+  if (consume(ec, n) && !reads_paused_) do_read();
+}
+
+void Connection::pause_reads(Backlog& backlog) {
+  if (reads_paused_ || shutting_down_) return;
+  reads_paused_ = true;
+  broker_.counters().reads_paused.add();
+  // Runs on the thread that drains the backlog (or here, if it already has).
+  backlog.on_drained([weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      asio::post(self->strand_, [self] { self->resume_reads(); });
+    }
+  });
+}
+
+void Connection::resume_reads() {
+  if (!reads_paused_) return;
+  reads_paused_ = false;
+  if (closed_) return;
+  // Not hearing from the client meanwhile was this side's doing.
+  last_rx_ = Clock::now();
+  // The packets read before the pause come first; they may pause it again.
+  if (!with_writes_held([this] { return handle_buffered(); }) || reads_paused_) return;
+  if (transport_) {
+    do_read();
+  } else {
+    drain();  // what came while paused brought no wake-up of its own
+  }
 }
 
 bool Connection::consume(ErrorCode ec, std::size_t n) {
@@ -243,7 +279,20 @@ bool Connection::consume(ErrorCode ec, std::size_t n) {
   decoder_.commit(n);
   broker_.counters().bytes_received.add(n);
   last_rx_ = Clock::now();
-  for (;;) {
+  if (!handle_buffered()) return false;
+  if (n == read_size_ && read_size_ < max_read) {
+    read_size_ *= 2;
+  } else if (n < read_size_ / 4 && read_size_ > min_read) {
+    read_size_ /= 2;
+    decoder_.shrink_to(read_size_);
+  }
+  return true;
+}
+
+bool Connection::handle_buffered() {
+  // A pause leaves the rest buffered: the backlog grows by one message per
+  // client past its limit, not by a whole read.
+  while (!reads_paused_) {
     DecodeResult r = decoder_.next();
     if (r.is_incomplete()) break;
     if (r.is_error()) {
@@ -256,12 +305,6 @@ bool Connection::consume(ErrorCode ec, std::size_t n) {
     }
     broker_.counters().messages_received.add();
     if (!handle(r.packet)) return false;
-  }
-  if (n == read_size_ && read_size_ < max_read) {
-    read_size_ *= 2;
-  } else if (n < read_size_ / 4 && read_size_ > min_read) {
-    read_size_ /= 2;
-    decoder_.shrink_to(read_size_);
   }
   return true;
 }
@@ -416,7 +459,11 @@ void Connection::on_publish(Publish& p) {
     msg->origin = Origin::mqtt;
     msg->client_id = client_id();
     msg->time_ms = now_ms();
-    broker_.bus().publish(msg);
+    // Telemetry that went to a full backlog pauses this client once the bytes
+    // already read are handled; nothing it sent is dropped.
+    if (Backlog* full = Backlog::pushed_back_by([&] { broker_.bus().publish(msg); })) {
+      pause_reads(*full);
+    }
   }
   if (p.qos == 1) send(Puback{p.packet_id});
   if (p.qos == 2) send(Pubrec{p.packet_id});
@@ -596,6 +643,10 @@ void Connection::on_timer(ErrorCode ec) {
   // A deadline that fired just as CONNECT arrived and turned the check off.
   if (keepalive_ == 0) return;
   auto limit = std::chrono::milliseconds(keepalive_ * 1500);
+  if (reads_paused_) {
+    arm_timer(limit);  // its PINGREQs wait unread; resume_reads restarts the count
+    return;
+  }
   auto idle = Clock::now() - last_rx_;
   if (idle >= limit) {
     TLOG(info, "mqtt") << "keepalive expired" << log::kv("client", client_id())

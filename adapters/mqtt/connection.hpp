@@ -15,6 +15,7 @@
 #include "adapters/mqtt/session.hpp"
 #include "adapters/mqtt/transport.hpp"
 #include "adapters/mqtt/write_batch.hpp"
+#include "core/backlog.hpp"
 
 namespace trellis::mqtt {
 
@@ -62,12 +63,20 @@ class Connection final : public SessionOwner,
   bool read_now(int max_reads);
   void drained();
   bool consume_batched(ErrorCode ec, std::size_t n);
+  // Runs `handle` (false: closed) and writes its answers in one batch at the end.
+  template <typename Handle>
+  bool with_writes_held(Handle&& handle);
+  // Stops reading until `backlog` drains: TCP then holds the client back.
+  void pause_reads(Backlog& backlog);
+  void resume_reads();
   void flush();
   // Writes what the socket takes; true once the batch is written, false when
   // the socket would block or `ec` is set.
   bool write_some(ErrorCode& ec);
   // Decodes and handles `n` bytes just read; false: the connection was closed.
   bool consume(ErrorCode ec, std::size_t n);
+  // Handles the complete packets buffered, until a pause; false: closed.
+  bool handle_buffered();
   bool handle(Packet& packet);  // false: the connection was closed
 
   bool on_connect(Connect& c);
@@ -126,9 +135,11 @@ class Connection final : public SessionOwner,
   bool closed_ = false;
   bool writing_ = false;
   bool flushing_ = false;        // in flush(): a new batch waits for its loop
-  bool holding_writes_ = false;  // in consume_batched(): one write at the end
+  bool holding_writes_ = false;  // in with_writes_held(): one write at the end
   std::atomic<bool> ready_queued_{false};
   bool close_after_write_ = false;  // a refusing CONNACK is being written
+  bool reads_paused_ = false;       // see pause_reads
+  bool shutting_down_ = false;      // nothing pauses it any more
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;
   int64_t connected_at_ms_ = 0;

@@ -53,6 +53,16 @@ class Rest:
         self.conn.close()
 
 
+def metric(rest, name):
+    """The value of one figure (its first series) on GET /metrics."""
+    status, text = rest.get("/metrics")
+    assert status == 200
+    for line in text.decode().splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def poll(fn, timeout=WAIT, interval=0.05):
     """Calls fn until it returns something truthy; returns it (bounded)."""
     deadline = time.monotonic() + timeout

@@ -7,18 +7,9 @@ denied message proves the denied one was never delivered."""
 
 import json
 
-from rest_support import Device, Rest, poll
+from rest_support import Device, Rest, metric, poll
 
 API = "/api/v1"
-
-
-def metric(rest, name):
-    status, text = rest.get("/metrics")
-    assert status == 200
-    for line in text.decode().splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def next_message(dev, marker_topic):

@@ -80,6 +80,7 @@ const std::vector<Expected>& contract() {
       {"telemetry.retention_days", 0},
       {"telemetry.batch_size", 50000},
       {"telemetry.flush_interval_ms", 50},
+      {"telemetry.max_backlog_mb", 64},
       {"commands.timeout_s", 60},
   };
   return keys;
@@ -133,6 +134,7 @@ TEST(Schema, IntegerRangesMatchTheContract) {
       {"telemetry.retention_days", 0, 36500},
       {"telemetry.batch_size", 1, 1000000},
       {"telemetry.flush_interval_ms", 1, 60000},
+      {"telemetry.max_backlog_mb", 1, 65536},
       {"commands.timeout_s", 1, 86400},
   };
   for (const auto& r : ranges) {

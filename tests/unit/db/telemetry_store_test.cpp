@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 
@@ -416,6 +417,39 @@ TEST_F(TelemetryTest, BackgroundRetentionRuns) {
   db_->telemetry().stop_retention();
   EXPECT_EQ(*db_->telemetry().count(), 1);
   EXPECT_EQ(db_->telemetry().stats().purged, 1u);
+}
+
+// ---- the backlog ----
+
+TEST(TelemetryBacklog, HoldsQueuedPointsUntilTheWriterHasTakenThem) {
+  TempDir dir;
+  auto o = test_options(dir.path());
+  o.flush_interval = std::chrono::hours(1);  // nothing is written before flush()
+  o.telemetry_backlog_bytes = 1000;
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->devices().create(NewDevice{.id = "d"}));
+  Backlog& backlog = db->telemetry().backlog();
+
+  std::vector<Point> points;
+  for (int i = 0; i < 20; ++i) points.push_back(Point{"d", "t", i, double(i)});
+  points.push_back(Point{"ghost", "t", 1, std::string(2000, 'x')});  // dropped when written
+  EXPECT_EQ(Backlog::pushed_back_by([&] { db->telemetry().enqueue(points); }), &backlog);
+  EXPECT_GT(backlog.size(), 2000u);
+
+  std::atomic<bool> resumed{false};
+  backlog.on_drained([&] { resumed = true; });
+  EXPECT_FALSE(resumed);
+  ASSERT_TRUE(db->flush());
+  // Stored or dropped, every point left the backlog, and the waiter ran.
+  EXPECT_EQ(backlog.size(), 0u);
+  EXPECT_TRUE(resumed);
+  EXPECT_EQ(*db->telemetry().count(), 20);
+
+  // Points refused after close never stay counted.
+  db->telemetry().close();
+  EXPECT_FALSE(db->telemetry().enqueue({Point{"d", "t", 99, 1.0}}));
+  EXPECT_EQ(backlog.size(), 0u);
 }
 
 }  // namespace
