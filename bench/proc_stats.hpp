@@ -61,15 +61,24 @@ inline int64_t cpu_ns(int pid) {
   return ns >= 0 ? ns : stat_cpu_ns(pid);
 }
 
-// VmRSS in KiB from /proc/<pid>/status.
-inline int64_t rss_kb(int pid) {
+// A figure in KiB from /proc/<pid>/status ("VmRSS:", "VmHWM:").
+inline int64_t status_kb(int pid, const std::string& field) {
   if (pid <= 0) return -1;
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+    if (line.rfind(field, 0) == 0) return std::atoll(line.c_str() + field.size());
   }
   return -1;
+}
+
+inline int64_t rss_kb(int pid) {
+  return status_kb(pid, "VmRSS:");
+}
+
+// The largest resident memory the process has had.
+inline int64_t peak_rss_kb(int pid) {
+  return status_kb(pid, "VmHWM:");
 }
 
 // Time the hypervisor gave to other guests while this machine's CPUs had work

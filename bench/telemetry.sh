@@ -66,13 +66,13 @@ echo "Scale: $scale; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /pro
 echo
 echo "Ingest: MQTT publish -> stored points readable through REST (target >= 100k points/s)"
 echo
-echo "| row | devices | keys/msg | QoS | burst | points | publish s | stored s | points/s | lost | broker CPU s | ok |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| row | devices | keys/msg | QoS | burst | points | publish s | stored s | points/s | lost | broker CPU s | broker peak RSS MiB | ok |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for row in "${rows[@]}"; do
   IFS='|' read -r name _ <<<"$row"
   l=${line_of[$name]:-}
   [[ "$(field "$l" mode)" == ingest ]] || continue
-  echo "| $name | $(field "$l" devices) | $(field "$l" keys_per_msg) | $(field "$l" qos) | $(field "$l" burst) | $(field "$l" points) | $(field "$l" publish_s) | $(field "$l" stored_s) | $(field "$l" points_per_s) | $(field "$l" lost) | $(field "$l" broker_cpu_s) | $(field "$l" ok) |"
+  echo "| $name | $(field "$l" devices) | $(field "$l" keys_per_msg) | $(field "$l" qos) | $(field "$l" burst) | $(field "$l" points) | $(field "$l" publish_s) | $(field "$l" stored_s) | $(field "$l" points_per_s) | $(field "$l" lost) | $(field "$l" broker_cpu_s) | $(field "$l" broker_peak_rss_mb) | $(field "$l" ok) |"
 done
 echo
 echo "Query: hourly avg over one series through REST, keep-alive client (target <= 100 ms)"

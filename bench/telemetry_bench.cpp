@@ -565,6 +565,9 @@ int run_ingest(const Options& o, Clock::time_point deadline) {
   l.kv("lost", lost_points(started, sent_points, wait.stored));
   l.kv("extra", wait.stored > sent_points ? wait.stored - sent_points : 0);
   l.kv("broker_cpu_s", cpu_before >= 0 && cpu_after >= 0 ? fixed(cpu_after - cpu_before, 2) : "-");
+  // A fresh server per row: its peak is this row's.
+  const int64_t peak_kb = peak_rss_kb(o.pid);
+  l.kv("broker_peak_rss_mb", peak_kb >= 0 ? fixed(peak_kb / 1024.0, 0) : "-");
   l.kv("ok", wait.complete && wait.stored == sent_points ? 1 : 0);
   if (!wait.complete) l.kv("error", "\"" + wait.error + "\"");
   l.print();
