@@ -8,22 +8,8 @@ namespace trellis::db {
 RetainedStore::RetainedStore(Database& db) : db_(db) {}
 
 void RetainedStore::put(std::string topic, Payload payload, uint8_t qos, int64_t time_ms) {
-  if (!payload || payload->empty()) {
-    erase(std::move(topic));
-    return;
-  }
-  db_.writer().post(
-      [topic = std::move(topic), payload = std::move(payload), qos, time_ms](Connection& c) {
-        c.prepare(
-             "INSERT INTO retained(topic, payload, qos, time_ms) VALUES(?, ?, ?, ?) "
-             "ON CONFLICT(topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos, "
-             "time_ms = excluded.time_ms")
-            .bind(1, topic)
-            .bind_blob(2, *payload)
-            .bind(3, int64_t{qos})
-            .bind(4, time_ms)
-            .run();
-      });
+  if (payload && payload->empty()) payload = nullptr;  // an empty retained message erases
+  change(std::move(topic), Change{std::move(payload), qos, time_ms});
 }
 
 void RetainedStore::put(const MessagePtr& msg) {
@@ -32,9 +18,39 @@ void RetainedStore::put(const MessagePtr& msg) {
 }
 
 void RetainedStore::erase(std::string topic) {
-  db_.writer().post([topic = std::move(topic)](Connection& c) {
-    c.prepare("DELETE FROM retained WHERE topic = ?").bind(1, topic).run();
-  });
+  change(std::move(topic), Change{});
+}
+
+void RetainedStore::change(std::string topic, Change c) {
+  {
+    std::lock_guard lock(mu_);
+    changes_.insert_or_assign(std::move(topic), std::move(c));
+    if (job_queued_) return;  // the queued job has not taken the map yet
+    job_queued_ = true;
+  }
+  db_.writer().post([this](Connection& conn) { write_changes(conn); });
+}
+
+void RetainedStore::write_changes(Connection& c) {
+  std::unordered_map<std::string, Change> changes;
+  {
+    std::lock_guard lock(mu_);
+    changes.swap(changes_);
+    job_queued_ = false;
+  }
+  auto upsert = c.prepare(
+      "INSERT INTO retained(topic, payload, qos, time_ms) VALUES(?, ?, ?, ?) "
+      "ON CONFLICT(topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos, "
+      "time_ms = excluded.time_ms");
+  auto remove = c.prepare("DELETE FROM retained WHERE topic = ?");
+  for (const auto& [topic, ch] : changes) {
+    if (!ch.payload) {
+      remove.bind(1, topic).run();
+      continue;
+    }
+    upsert.bind(1, topic).bind_blob(2, *ch.payload).bind(3, int64_t{ch.qos}).bind(4, ch.time_ms);
+    upsert.run();
+  }
 }
 
 Result<std::vector<RetainedRecord>> RetainedStore::load_all() const {

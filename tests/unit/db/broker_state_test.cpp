@@ -40,6 +40,43 @@ TEST(RetainedStore, RoundTripAcrossReopen) {
   EXPECT_EQ(*(*all)[1].payload, std::string("\0\xff", 2));
 }
 
+TEST(RetainedStore, AFloodOfChangesWaitsAsOneJobWithTheNewestOfEachTopic) {
+  TempDir dir;
+  auto o = test_options(dir.path());
+  o.flush_interval = std::chrono::hours(1);  // nothing is written before flush()
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  auto& r = db->retained();
+  for (int i = 0; i < 100000; ++i) {
+    r.put("hot/" + std::to_string(i % 3), make_payload(std::to_string(i)), 1, i);
+  }
+  r.put("gone", make_payload("x"), 0, 1);
+  r.erase("gone");
+  r.put("back", make_payload("x"), 0, 1);
+  r.erase("back");
+  r.put("back", make_payload("y"), 0, 2);
+  EXPECT_EQ(db->writer().stats().queued_items, 1);
+  ASSERT_TRUE(db->flush());
+
+  auto all = r.load_all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].topic, "back");
+  EXPECT_EQ(*(*all)[0].payload, "y");
+  for (int t = 0; t < 3; ++t) {
+    const auto& rec = (*all)[1 + t];
+    EXPECT_EQ(rec.topic, "hot/" + std::to_string(t));
+    int last = 99999 - (99999 - t) % 3;  // the last i with i % 3 == t
+    EXPECT_EQ(*rec.payload, std::to_string(last));
+    EXPECT_EQ(rec.time_ms, last);
+  }
+  // A change after the job took the map gets a job of its own.
+  r.put("hot/0", make_payload("after"), 1, 1);
+  EXPECT_EQ(db->writer().stats().queued_items, 1);
+  ASSERT_TRUE(db->flush());
+  EXPECT_EQ(*r.load_all()->at(1).payload, "after");
+}
+
 TEST(SessionStore, RoundTripAcrossReopen) {
   TempDir dir;
   auto o = test_options(dir.path());
