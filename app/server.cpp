@@ -132,6 +132,7 @@ webapi::HttpServerOptions http_options(const config::Config& cfg) {
   o.api_keys = cfg.get_strings("http.api_keys");
   o.max_body_size = static_cast<std::size_t>(cfg.get_int("http.max_body_size"));
   o.command_timeout = std::chrono::seconds(cfg.get_int("commands.timeout_s"));
+  o.command_backlog_bytes = static_cast<std::size_t>(cfg.get_int("commands.max_backlog_mb")) << 20;
   o.objects_dir = uploaded_objects_dir(cfg);
   return o;
 }

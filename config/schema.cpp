@@ -199,6 +199,9 @@ std::vector<KeySpec> build_schema() {
                       "clients sending telemetry are not read until half of it is written."));
   s.push_back(integer("commands.timeout_s", 60, 1, 86400,
                       "Seconds before a sent command without an answer is marked timed_out."));
+  s.push_back(integer("commands.max_backlog_mb", 16, 1, 4096,
+                      "Memory that device acks waiting to be handled may take, in MiB; past it, "
+                      "MQTT clients sending acks are not read until half of it is handled."));
   return s;
 }
 

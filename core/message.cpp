@@ -4,11 +4,16 @@ namespace trellis {
 
 std::string_view origin_name(Origin o) {
   switch (o) {
-    case Origin::mqtt: return "mqtt";
-    case Origin::mqttsn: return "mqttsn";
-    case Origin::lwm2m: return "lwm2m";
-    case Origin::http: return "http";
-    case Origin::internal: return "internal";
+    case Origin::mqtt:
+      return "mqtt";
+    case Origin::mqttsn:
+      return "mqttsn";
+    case Origin::lwm2m:
+      return "lwm2m";
+    case Origin::http:
+      return "http";
+    case Origin::internal:
+      return "internal";
   }
   return "internal";
 }
@@ -16,6 +21,10 @@ std::string_view origin_name(Origin o) {
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::size_t queued_size(const Message& m) {
+  return sizeof(Message) + m.topic.size() + m.client_id.size() + m.body().size() + 512;
 }
 
 MessagePtr make_message(std::string topic, std::string payload, uint8_t qos, bool retain,

@@ -41,6 +41,10 @@ using MessagePtr = std::shared_ptr<const Message>;
 
 int64_t now_ms();
 
+// Roughly what a message waiting in a consumer's queue holds: the message, its
+// strings, the payload and the queued handler (for Backlog accounting).
+std::size_t queued_size(const Message& m);
+
 MessagePtr make_message(std::string topic, std::string payload, uint8_t qos = 0,
                         bool retain = false, Origin origin = Origin::internal,
                         std::string client_id = {});

@@ -35,9 +35,7 @@ void TelemetryRecorder::deliver(const MessagePtr& msg, uint8_t) {
   // A message waiting for its turn here is part of the backlog; adding it on
   // the publisher's thread tells that publisher when the backlog is full.
   Backlog& backlog = store_.backlog();
-  // Roughly: the message, its strings, the payload and the queued handler.
-  std::size_t bytes =
-      sizeof(Message) + msg->topic.size() + msg->client_id.size() + msg->body().size() + 512;
+  std::size_t bytes = queued_size(*msg);
   backlog.add(bytes);
   boost::asio::post(strand_, [self = shared_from_this(), msg, &backlog, bytes] {
     self->record(*msg);

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
+#include "core/backlog.hpp"
 #include "core/log.hpp"
 #include "core/topic.hpp"
 #include "db/database.hpp"
@@ -67,18 +68,26 @@ json task_payload(const db::Command& c, int64_t timestamp_ms) {
 
 class CommandService::Listener final : public Subscriber {
  public:
-  explicit Listener(std::weak_ptr<CommandService> s,
-                    net::strand<net::io_context::executor_type> strand)
-      : service_(std::move(s)), strand_(std::move(strand)) {}
+  Listener(std::weak_ptr<CommandService> s, net::strand<net::io_context::executor_type> strand,
+           std::size_t max_backlog_bytes)
+      : service_(std::move(s)),
+        strand_(std::move(strand)),
+        backlog_(std::make_shared<Backlog>(max_backlog_bytes)) {}
+  // Each ack costs a database read, so a device flooding its acks topic would
+  // queue here without bound; the backlog pauses it instead.
   void deliver(const MessagePtr& msg, uint8_t) override {
-    net::post(strand_, [w = service_, msg] {
+    const std::size_t bytes = queued_size(*msg);
+    backlog_->add(bytes);
+    net::post(strand_, [w = service_, msg, backlog = backlog_, bytes] {
       if (auto s = w.lock()) s->on_message(msg);
+      backlog->remove(bytes);
     });
   }
 
  private:
   std::weak_ptr<CommandService> service_;
   net::strand<net::io_context::executor_type> strand_;
+  std::shared_ptr<Backlog> backlog_;
 };
 
 CommandService::CommandService(net::io_context& io, Bus& bus, db::Database& db, CommandOptions opts,
@@ -95,7 +104,7 @@ CommandService::CommandService(net::io_context& io, Bus& bus, db::Database& db, 
 CommandService::~CommandService() = default;
 
 void CommandService::start() {
-  listener_ = std::make_shared<Listener>(weak_from_this(), strand_);
+  listener_ = std::make_shared<Listener>(weak_from_this(), strand_, opts_.max_backlog_bytes);
   // Devices that came online before we subscribed. A retained event restored
   // from an earlier run may be stale, so the registry's flag must agree.
   std::vector<MessagePtr> online;

@@ -34,6 +34,9 @@ namespace trellis::webapi {
 
 struct CommandOptions {
   std::chrono::seconds timeout{60};  // commands.timeout_s
+  // Acks and presence events waiting to be handled (commands.max_backlog_mb);
+  // past it, the MQTT clients sending them pause, as for telemetry.
+  std::size_t max_backlog_bytes = 16 << 20;
   std::chrono::milliseconds sweep_every{1000};
 };
 

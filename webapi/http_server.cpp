@@ -241,6 +241,7 @@ HttpServer::HttpServer(net::io_context& io, HttpServerOptions options, Services 
     : io_(io), options_(std::move(options)) {
   CommandOptions co;
   co.timeout = options_.command_timeout;
+  co.max_backlog_bytes = options_.command_backlog_bytes;
   commands_ =
       std::make_shared<CommandService>(io_, services.bus, services.db, co, services.lwm2m_commands);
   auto& metrics = services.metrics;

@@ -28,14 +28,15 @@ class ObjectRegistry;
 namespace trellis::webapi {
 
 struct HttpServerOptions {
-  std::string bind = "127.0.0.1";              // http.bind
-  uint16_t port = 8080;                        // http.port; 0 picks a free port
-  std::vector<std::string> api_keys{};         // http.api_keys
-  std::size_t max_body_size = 1048576;         // http.max_body_size
-  std::chrono::seconds command_timeout{60};    // commands.timeout_s
-  std::filesystem::path objects_dir{};         // uploaded object XML lands here; empty: not kept
-  std::chrono::seconds idle_timeout{120};      // a keep-alive connection idle this long is closed
-  std::chrono::seconds lwm2m_default_wait{5};  // ?timeout= of an LwM2M command when absent
+  std::string bind = "127.0.0.1";                // http.bind
+  uint16_t port = 8080;                          // http.port; 0 picks a free port
+  std::vector<std::string> api_keys{};           // http.api_keys
+  std::size_t max_body_size = 1048576;           // http.max_body_size
+  std::chrono::seconds command_timeout{60};      // commands.timeout_s
+  std::size_t command_backlog_bytes = 16 << 20;  // commands.max_backlog_mb
+  std::filesystem::path objects_dir{};           // uploaded object XML lands here; empty: not kept
+  std::chrono::seconds idle_timeout{120};        // a keep-alive connection idle this long is closed
+  std::chrono::seconds lwm2m_default_wait{5};    // ?timeout= of an LwM2M command when absent
 };
 
 // What the API reaches; everything outlives the HttpServer.

@@ -34,7 +34,7 @@ BrokerCounters::BrokerCounters(Metrics& m)
       protocol_errors(c(m, "trellis_mqtt_protocol_errors_total",
                         "connections closed for malformed or forbidden packets")),
       reads_paused(c(m, "trellis_mqtt_reads_paused_total",
-                     "times a client was not read until stored telemetry caught up")),
+                     "times a client was not read until a full backlog (telemetry, acks) drained")),
       clients_connected(g(m, "trellis_mqtt_clients_connected", "MQTT clients connected")),
       clients_maximum(g(m, "trellis_mqtt_clients_maximum", "most MQTT clients connected at once")),
       sessions(g(m, "trellis_mqtt_sessions", "MQTT sessions, connected or kept while away")),

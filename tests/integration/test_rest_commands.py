@@ -4,8 +4,10 @@ timed out when nobody answers; uploaded object definitions survive a restart."""
 
 import json
 import os
+import subprocess
 
-from rest_support import Device, Rest, poll
+import mqtt_support as m
+from rest_support import Device, Rest, metric, poll
 
 API = "/api/v1"
 
@@ -68,6 +70,36 @@ def test_pending_task_is_delivered_on_connect(trellis):
     dev.publish("valve/acks/json", json.dumps([{"uid": cmd["id"], "status": "OK"}]))
     poll(lambda: state(rest, "valve", cmd["id"])["state"] == "done")
     dev.close()
+
+
+def test_ack_flood_pauses_the_device_and_every_ack_is_handled(make_trellis, tmp_path):
+    # Acks are parsed and looked up one by one: a device flooding its acks
+    # topic is paused once 1 MiB of them wait, and its last ack, behind 2,000
+    # large unknown ones, lands.
+    t = make_trellis(settings={"commands.max_backlog_mb": 1}).start()
+    try:
+        rest = Rest(t.http_port)
+        register(rest, "chatty")
+        dev = Device(t.mqtt_port, "chatty", "chatty", "pw")
+        dev.subscribe("chatty/tasks/json")
+        poll(lambda: rest.get(API + "/devices/chatty")[1]["online"])
+        s, cmd = rest.post(API + "/devices/chatty/commands", {"command": {"id": "x"}})
+        assert s == 202 and cmd["state"] == "sent", cmd
+        dev.close()
+        lines = tmp_path / "acks.txt"
+        pad = "x" * 20000
+        with open(lines, "w") as f:
+            for i in range(2000):
+                f.write(json.dumps({"uid": f"unknown-{i}", "status": "OK", "message": pad}) + "\n")
+            f.write(json.dumps({"uid": cmd["id"], "status": "OK"}) + "\n")
+        with open(lines, "rb") as stdin:
+            subprocess.run(["mosquitto_pub", "-h", m.HOST, "-p", str(t.mqtt_port), "-i", "chatty",
+                            "-u", "chatty", "-P", "pw", "-t", "chatty/acks/json", "-l"],
+                           stdin=stdin, check=True, timeout=120, capture_output=True)
+        poll(lambda: state(rest, "chatty", cmd["id"])["state"] == "done", timeout=120)
+        assert metric(rest, "trellis_mqtt_reads_paused_total") >= 1
+    finally:
+        t.close()
 
 
 def test_unanswered_task_times_out(make_trellis):

@@ -82,6 +82,7 @@ const std::vector<Expected>& contract() {
       {"telemetry.flush_interval_ms", 50},
       {"telemetry.max_backlog_mb", 64},
       {"commands.timeout_s", 60},
+      {"commands.max_backlog_mb", 16},
   };
   return keys;
 }
@@ -136,6 +137,7 @@ TEST(Schema, IntegerRangesMatchTheContract) {
       {"telemetry.flush_interval_ms", 1, 60000},
       {"telemetry.max_backlog_mb", 1, 65536},
       {"commands.timeout_s", 1, 86400},
+      {"commands.max_backlog_mb", 1, 4096},
   };
   for (const auto& r : ranges) {
     const KeySpec* k = find_key(r.key);
