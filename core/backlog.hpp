@@ -1,6 +1,7 @@
 #pragma once
 // Work accepted into memory but not yet done (telemetry waiting to be parsed
-// and written), kept bounded by pushing back on whoever adds to it.
+// and written, device acks waiting to be handled), kept bounded by pushing
+// back on whoever adds to it.
 //
 // Once the backlog passes its limit it stays full until it has drained to half
 // of it, so the clients paused by a full backlog resume together and the
