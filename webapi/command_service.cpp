@@ -194,21 +194,21 @@ void CommandService::on_online(const std::string& device_id) {
 void CommandService::on_ack(const std::string& device_id, std::string_view payload) {
   json j = json::parse(payload, nullptr, false);
   if (j.is_discarded()) {
-    TLOG(info, "commands") << "ack is not JSON" << log::kv("device", device_id);
+    TLOG_LIMITED(info, "commands") << "ack is not JSON" << log::kv("device", device_id);
     return;
   }
   if (j.is_object()) j = json::array({j});
   if (!j.is_array()) return;
   for (const auto& ack : j) {
     if (!ack.is_object() || !ack.contains("uid") || !ack["uid"].is_string()) {
-      TLOG(info, "commands") << "ack without uid" << log::kv("device", device_id);
+      TLOG_LIMITED(info, "commands") << "ack without uid" << log::kv("device", device_id);
       continue;
     }
     const auto uid = ack["uid"].get<std::string>();
     auto c = db_.commands().get(uid);
     if (!c || c->device_id != device_id) {
-      TLOG(info, "commands") << "ack for an unknown task" << log::kv("device", device_id)
-                             << log::kv("uid", uid);
+      TLOG_LIMITED(info, "commands")
+          << "ack for an unknown task" << log::kv("device", device_id) << log::kv("uid", uid);
       continue;
     }
     const std::string status = ack.value("status", std::string());
@@ -222,8 +222,8 @@ void CommandService::on_ack(const std::string& device_id, std::string_view paylo
             ? "unknown ack status '" + status + "'"
             : message);
     if (!r) {
-      TLOG(info, "commands") << "ack not applied" << log::kv("uid", uid)
-                             << log::kv("error", r.error().message);
+      TLOG_LIMITED(info, "commands")
+          << "ack not applied" << log::kv("uid", uid) << log::kv("error", r.error().message);
     }
   }
 }

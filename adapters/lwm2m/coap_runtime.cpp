@@ -26,9 +26,9 @@ void coap_log_to_trellis(coap_log_t level, const char* message) {
   std::string_view text(message);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   if (level <= LOG_ERR) {
-    TLOG(error, "libcoap") << text;
+    TLOG_LIMITED(error, "libcoap") << text;
   } else if (level == LOG_WARNING) {
-    TLOG(warn, "libcoap") << text;
+    TLOG_LIMITED(warn, "libcoap") << text;
   } else if (level <= LOG_INFO) {
     TLOG(debug, "libcoap") << text;
   } else {

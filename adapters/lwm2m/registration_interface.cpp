@@ -50,7 +50,8 @@ OutgoingResponse Server::Impl::on_register(const IncomingRequest& in) {
   const std::string remote = CoapRuntime::remote(in.session);
   auto fail = [&](uint8_t code, std::string why) {
     counters.refused.add();
-    TLOG(warn, kLog) << "register refused" << log::kv("remote", remote) << log::kv("why", why);
+    TLOG_LIMITED(warn, kLog) << "register refused" << log::kv("remote", remote)
+                             << log::kv("why", why);
     return refuse(code, std::move(why));
   };
   auto q = parse_register_query(in.uri_query);
@@ -328,7 +329,7 @@ std::optional<std::string> Server::Impl::psk_for(const std::string& identity) {
   }
   auto psk = auth->psk_for_identity(identity);
   if (!psk) {
-    TLOG(warn, kLog) << "DTLS PSK identity unknown" << log::kv("identity", identity);
+    TLOG_LIMITED(warn, kLog) << "DTLS PSK identity unknown" << log::kv("identity", identity);
     return std::nullopt;
   }
   psk_devices[identity] = psk->device_id;

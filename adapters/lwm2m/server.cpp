@@ -90,7 +90,8 @@ Status Server::Impl::start() {
   h.psk = [this](const std::string& identity) { return psk_for(identity); };
   h.dtls_failed = [this](coap_session_t* s) {
     counters.dtls_failures.add();
-    TLOG(warn, kLog) << "DTLS handshake failed" << log::kv("remote", CoapRuntime::remote(s));
+    TLOG_LIMITED(warn, kLog) << "DTLS handshake failed"
+                             << log::kv("remote", CoapRuntime::remote(s));
   };
   coap = std::make_unique<CoapRuntime>(strand, std::move(h));
   CoapEndpoints ep;

@@ -11,8 +11,8 @@ namespace trellis::mqttsn {
 void GatewayCore::on_connect(const std::string& from, const Connect& c, Clock::time_point now,
                              Actions& out) {
   if (c.client_id.empty()) {
-    TLOG(info, "mqttsn") << "connect refused" << log::kv("remote", from)
-                         << log::kv("reason", "empty client id");
+    TLOG_LIMITED(info, "mqttsn") << "connect refused" << log::kv("remote", from)
+                                 << log::kv("reason", "empty client id");
     return send_to(from, Connack{ReturnCode::not_supported}, out);
   }
 
@@ -29,8 +29,8 @@ void GatewayCore::on_connect(const std::string& from, const Connect& c, Clock::t
   }
   if (!device && options_.require_registered) {
     counters_.auth_failures.add();
-    TLOG(info, "mqttsn") << "connect refused" << log::kv("client", c.client_id)
-                         << log::kv("remote", from) << log::kv("reason", "not registered");
+    TLOG_LIMITED(info, "mqttsn") << "connect refused" << log::kv("client", c.client_id)
+                                 << log::kv("remote", from) << log::kv("reason", "not registered");
     // MQTT-SN 1.2 has no "not authorized"; 0x03 is its only plain refusal.
     return send_to(from, Connack{ReturnCode::not_supported}, out);
   }
@@ -40,8 +40,9 @@ void GatewayCore::on_connect(const std::string& from, const Connect& c, Clock::t
     client = clients_.at(it->second).get();
   }
   if (!client && options_.max_clients != 0 && connected_count() >= options_.max_clients) {
-    TLOG(info, "mqttsn") << "connect refused" << log::kv("client", c.client_id)
-                         << log::kv("remote", from) << log::kv("reason", "too many clients");
+    TLOG_LIMITED(info, "mqttsn") << "connect refused" << log::kv("client", c.client_id)
+                                 << log::kv("remote", from)
+                                 << log::kv("reason", "too many clients");
     return send_to(from, Connack{ReturnCode::congestion}, out);
   }
 

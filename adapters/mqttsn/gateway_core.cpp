@@ -62,10 +62,10 @@ void GatewayCore::on_datagram(const std::string& from, std::string_view datagram
     // Nothing is answered: the sender may not even speak MQTT-SN, and its
     // session (if any) is left exactly as it was.
     counters_.dropped_malformed.add();
-    TLOG(info, "mqttsn") << "malformed datagram dropped" << log::kv("remote", from)
-                         << log::kv("error", decoded.error().code)
-                         << log::kv("detail", decoded.error().message)
-                         << log::kv("size", datagram.size());
+    TLOG_LIMITED(info, "mqttsn") << "malformed datagram dropped" << log::kv("remote", from)
+                                 << log::kv("error", decoded.error().code)
+                                 << log::kv("detail", decoded.error().message)
+                                 << log::kv("size", datagram.size());
     return;
   }
   Message& msg = *decoded;

@@ -85,9 +85,9 @@ void GatewayCore::on_publish(Client& client, const Publish& p, Actions& out) {
         return send(client, Pubrec{p.msg_id}, out);
       }
       if (client.inbound_qos2.size() >= std::max<std::size_t>(options_.max_buffered_messages, 1)) {
-        TLOG(info, "mqttsn") << "publish refused" << log::kv("client", client.client_id)
-                             << log::kv("reason", "congestion")
-                             << log::kv("awaiting_pubrel", client.inbound_qos2.size());
+        TLOG_LIMITED(info, "mqttsn") << "publish refused" << log::kv("client", client.client_id)
+                                     << log::kv("reason", "congestion")
+                                     << log::kv("awaiting_pubrel", client.inbound_qos2.size());
         return send(client, Puback{p.topic_id, p.msg_id, ReturnCode::congestion}, out);
       }
       client.inbound_qos2.insert(p.msg_id);
@@ -112,9 +112,9 @@ void GatewayCore::on_register(Client& client, const Register& r, Actions& out) {
   }
   auto id = client.topics.assign(r.topic_name);
   if (!id) {
-    TLOG(info, "mqttsn") << "register refused" << log::kv("client", client.client_id)
-                         << log::kv("reason", "congestion")
-                         << log::kv("topics", client.topics.size());
+    TLOG_LIMITED(info, "mqttsn") << "register refused" << log::kv("client", client.client_id)
+                                 << log::kv("reason", "congestion")
+                                 << log::kv("topics", client.topics.size());
     return send(client, Regack{0, r.msg_id, ReturnCode::congestion}, out);
   }
   client.topics.set_known(*id, true);

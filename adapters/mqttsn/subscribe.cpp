@@ -37,8 +37,9 @@ void GatewayCore::on_subscribe(Client& client, const Subscribe& s, Actions& out)
   Resolved r = resolve(s.topic, predefined_);
   auto granted = static_cast<uint8_t>(std::clamp<int>(s.qos, 0, 2));
   if (r.rc != ReturnCode::accepted) {
-    TLOG(info, "mqttsn") << "subscribe refused" << log::kv("client", client.client_id)
-                         << log::kv("filter", r.filter) << log::kv("reason", "invalid topic");
+    TLOG_LIMITED(info, "mqttsn") << "subscribe refused" << log::kv("client", client.client_id)
+                                 << log::kv("filter", r.filter)
+                                 << log::kv("reason", "invalid topic");
     return send(client, Suback{0, 0, s.msg_id, r.rc}, out);
   }
 
@@ -50,8 +51,9 @@ void GatewayCore::on_subscribe(Client& client, const Subscribe& s, Actions& out)
   } else if (std::holds_alternative<TopicName>(s.topic) && !topic::has_wildcard(r.filter)) {
     auto id = client.topics.assign(r.filter);
     if (!id) {
-      TLOG(info, "mqttsn") << "subscribe refused" << log::kv("client", client.client_id)
-                           << log::kv("filter", r.filter) << log::kv("reason", "congestion");
+      TLOG_LIMITED(info, "mqttsn")
+          << "subscribe refused" << log::kv("client", client.client_id)
+          << log::kv("filter", r.filter) << log::kv("reason", "congestion");
       return send(client, Suback{0, 0, s.msg_id, ReturnCode::congestion}, out);
     }
     client.topics.set_known(*id, true);

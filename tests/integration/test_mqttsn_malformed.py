@@ -2,10 +2,13 @@
 notices: not the sender's own session, not other MQTT-SN clients, not MQTT
 clients (MQTT-SN 1.2 section 5)."""
 
+import re
 import struct
+import time
 
 import mqtt_support as m
 import mqttsn_client as sn
+from rest_support import Rest, metric, poll
 
 MALFORMED = [
     b"",                                            # nothing at all
@@ -25,13 +28,22 @@ MALFORMED = [
 ]
 
 
-def wait_for_malformed_lines(t, n):
-    """Waits for the n-th "malformed datagram dropped" line; returns how many
-    there are (the log reaches us through a pipe, a little behind)."""
-    i = -1
-    for _ in range(n):
-        i = t.wait_for_log("malformed datagram dropped", start=i + 1)
-    return sum("malformed datagram dropped" in line for line in t.lines)
+MALFORMED_LINE = "malformed datagram dropped"
+MALFORMED_METRIC = 'trellis_mqttsn_dropped_total{reason="malformed"}'
+
+
+def malformed_counted(t, n):
+    """Waits until the gateway has counted n malformed datagrams (bounded)."""
+    rest = Rest(t.http_port)
+    return poll(lambda: metric(rest, MALFORMED_METRIC) == n)
+
+
+def lines_and_held_back(lines):
+    """How many malformed-datagram lines were written, and how many more they
+    say were held back."""
+    written = [l for l in lines if MALFORMED_LINE in l]
+    held = sum(int(w) for l in written for w in re.findall(r" held_back=(\d+)$", l))
+    return len(written), held
 
 
 def test_malformed_datagrams_from_a_stranger_are_dropped_unanswered(trellis):
@@ -41,7 +53,7 @@ def test_malformed_datagrams_from_a_stranger_are_dropped_unanswered(trellis):
     # The first answer it ever gets is to its SEARCHGW.
     stranger.send(sn.searchgw())
     stranger.expect(sn.GWINFO)
-    assert wait_for_malformed_lines(trellis, len(MALFORMED)) == len(MALFORMED)
+    assert malformed_counted(trellis, len(MALFORMED))
     trellis.wait_for_log("malformed datagram dropped remote=127.0.0.1:%d" % stranger.address[1])
 
 
@@ -77,5 +89,36 @@ def test_malformed_datagrams_do_not_disturb_anyone(trellis):
     assert paho.get().payload == b"bystander"
     victim.assert_quiet()
 
-    assert wait_for_malformed_lines(trellis, 2 * len(MALFORMED)) == 2 * len(MALFORMED)
+    assert malformed_counted(trellis, 2 * len(MALFORMED))
     paho.disconnect()
+
+
+def test_a_flood_of_malformed_datagrams_is_logged_in_bounded_lines(trellis):
+    """A peer that can send garbage at will must not get a log line per
+    datagram: at most ten lines a second, and the next line says how many
+    were held back, so the log still accounts for every datagram."""
+    stranger = sn.Client(sn.gateway_port(trellis), "flooder")
+    flood = 2000
+    started = time.monotonic()
+    # In batches a socket buffer holds, so that no datagram is lost on the way.
+    for batch in range(0, flood, 100):
+        for i in range(batch, batch + 100):
+            stranger.send(MALFORMED[i % len(MALFORMED)])
+        assert malformed_counted(trellis, batch + 100)
+    seconds = time.monotonic() - started
+    written, _ = lines_and_held_back(trellis.lines)
+    assert written <= 10 * (int(seconds) + 2), (written, seconds)
+
+    # Datagrams sent now and then, until the log accounts for every one: the
+    # first in a new second gets a line that reports what was held back.
+    sent = flood
+    deadline = time.monotonic() + 15
+    while sum(lines_and_held_back(trellis.lines)) != sent:
+        assert time.monotonic() < deadline, (lines_and_held_back(trellis.lines), sent)
+        stranger.send(MALFORMED[0])
+        sent += 1
+        assert malformed_counted(trellis, sent)
+        try:
+            trellis.wait_for_log("held_back=", timeout=0.3, start=len(trellis.lines))
+        except AssertionError:
+            pass  # no line yet: the datagram was held back too
