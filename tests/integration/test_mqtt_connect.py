@@ -202,8 +202,8 @@ def test_will_published_on_keepalive_expiry_after_one_and_a_half_times(trellis):
     watcher = m.Client(trellis.mqtt_port, "watcher")
     watcher.subscribe("wills/#", 1)
     raw = m.RawClient(trellis.mqtt_port)
+    start = time.monotonic()  # before the broker last hears from the client
     raw.connect("silent", keepalive=2, will=("wills/silent", b"timed out", 1, False))
-    start = time.monotonic()
     assert raw.wait_closed(timeout=15)
     waited = time.monotonic() - start
     assert 2.7 <= waited < 8, f"closed after {waited:.2f}s, expected about 3s"
@@ -219,7 +219,7 @@ def test_pings_keep_the_connection_alive(trellis):
     start = time.monotonic()
     while time.monotonic() - start < 3.5:
         raw.ping()
-        deadline = time.monotonic() + 0.8
+        deadline = time.monotonic() + 0.3
         assert not raw.wait_closed(timeout=max(0.05, deadline - time.monotonic()))
     raw.ping()
 

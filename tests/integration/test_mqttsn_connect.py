@@ -41,7 +41,9 @@ def test_advertise_is_sent_every_interval(make_trellis):
         assert p.duration == 1  # seconds until the next one (5.4.1)
         assert sender == ("127.0.0.1", sn.gateway_port(t))
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
-    assert all(0.7 < g < 2.5 for g in gaps), gaps
+    # Arrival times carry this process's scheduling delays too: a late one
+    # followed by a prompt one makes a short gap.
+    assert all(0.5 < g < 2.5 for g in gaps), gaps
     listener.close()
 
 
@@ -67,9 +69,10 @@ def test_will_exchange_then_will_published_when_keepalive_lapses(trellis):
     c.expect(sn.WILLTOPICREQ)
     c.send(sn.willtopic("sn/will/sn-will", qos=1, retain=False))
     c.expect(sn.WILLMSGREQ)
+    # The gateway last hears from the client after this moment.
+    last_heard = time.monotonic()
     c.send(sn.willmsg("sn-will vanished"))
     assert c.expect(sn.CONNACK).rc == sn.ACCEPTED
-    last_heard = time.monotonic()
     # The client now falls silent: after 1.5 x the 1 s keepalive it is lost.
     msg = watcher.get()
     waited = time.monotonic() - last_heard

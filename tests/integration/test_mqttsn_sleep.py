@@ -87,8 +87,8 @@ def test_client_that_sleeps_past_its_duration_is_lost_and_its_will_published(t):
     watcher.subscribe("sn/sleepwill/#", 1)
     c = sn.Client(sn.gateway_port(t), "sn-overslept")
     c.connect(keepalive=60, will=("sn/sleepwill/sn-overslept", "overslept", 1, False))
+    went_to_sleep = time.monotonic()  # before the gateway hears of it
     c.disconnect(1)
-    went_to_sleep = time.monotonic()
     will = watcher.get()
     waited = time.monotonic() - went_to_sleep
     assert (will.topic, will.payload) == ("sn/sleepwill/sn-overslept", b"overslept")

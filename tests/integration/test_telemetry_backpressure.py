@@ -54,7 +54,8 @@ def test_flood_is_paused_not_dropped_and_memory_stays_bounded(make_trellis, tmp_
     assert metric(rest, "trellis_telemetry_backlog_full_total") >= 1
     assert metric(rest, "trellis_mqtt_reads_paused_total") >= 1
     assert metric(rest, "trellis_telemetry_points_dropped_total") == 0
-    assert metric(rest, "trellis_telemetry_backlog_bytes") == 0
+    # The writer counts a batch stored a moment before it leaves the backlog.
+    poll(lambda: metric(rest, "trellis_telemetry_backlog_bytes") == 0)
     # Past the limit by at most what was read before the pause took hold (one
     # message per client) and the points parsed from what was queued; far short
     # of the whole flood, which is over 30 MiB by the same estimate.
