@@ -90,13 +90,33 @@ class CommandService::Listener final : public Subscriber {
   std::shared_ptr<Backlog> backlog_;
 };
 
-CommandService::CommandService(net::io_context& io, Bus& bus, db::Database& db, CommandOptions opts,
-                               CommandTarget* lwm2m)
+namespace {
+Counter& acks(Metrics& m, const char* result) {
+  return m.counter("trellis_command_acks_total",
+                   "acks devices sent on {device}/acks/json, by what became of them",
+                   std::string("result=\"") + result + "\"");
+}
+}  // namespace
+
+CommandCounters::CommandCounters(Metrics& m)
+    : tasks_sent(m.counter("trellis_command_tasks_sent_total",
+                           "tasks published to devices on {device}/tasks/json")),
+      tasks_timed_out(m.counter("trellis_command_tasks_timed_out_total",
+                                "tasks that reached their deadline unanswered")),
+      acks_done(acks(m, "done")),
+      acks_failed(acks(m, "failed")),
+      acks_unknown_task(acks(m, "unknown_task")),
+      acks_malformed(acks(m, "malformed")),
+      acks_not_applied(acks(m, "not_applied")) {}
+
+CommandService::CommandService(net::io_context& io, Bus& bus, db::Database& db, Metrics& metrics,
+                               CommandOptions opts, CommandTarget* lwm2m)
     : io_(io),
       strand_(net::make_strand(io)),
       bus_(bus),
       db_(db),
       opts_(std::move(opts)),
+      counters_(metrics),
       lwm2m_(lwm2m),
       sweep_timer_(strand_),
       next_req_id_(static_cast<int64_t>(std::random_device{}() % 1'000'000) * 1000) {}
@@ -160,6 +180,7 @@ void CommandService::send(const db::Command& c) {
   auto payload = task_payload(c, now_ms()).dump();
   bus_.publish(
       make_message(c.device_id + "/tasks/json", std::move(payload), 1, false, Origin::http));
+  counters_.tasks_sent.add();
   TLOG(debug, "commands") << "task sent" << log::kv("device", c.device_id) << log::kv("uid", c.uid);
 }
 
@@ -193,20 +214,23 @@ void CommandService::on_online(const std::string& device_id) {
 
 void CommandService::on_ack(const std::string& device_id, std::string_view payload) {
   json j = json::parse(payload, nullptr, false);
-  if (j.is_discarded()) {
-    TLOG_LIMITED(info, "commands") << "ack is not JSON" << log::kv("device", device_id);
+  if (j.is_object()) j = json::array({j});
+  if (!j.is_array()) {
+    counters_.acks_malformed.add();
+    TLOG_LIMITED(info, "commands")
+        << "ack is not a JSON object or array" << log::kv("device", device_id);
     return;
   }
-  if (j.is_object()) j = json::array({j});
-  if (!j.is_array()) return;
   for (const auto& ack : j) {
     if (!ack.is_object() || !ack.contains("uid") || !ack["uid"].is_string()) {
+      counters_.acks_malformed.add();
       TLOG_LIMITED(info, "commands") << "ack without uid" << log::kv("device", device_id);
       continue;
     }
     const auto uid = ack["uid"].get<std::string>();
     auto c = db_.commands().get(uid);
     if (!c || c->device_id != device_id) {
+      counters_.acks_unknown_task.add();
       TLOG_LIMITED(info, "commands")
           << "ack for an unknown task" << log::kv("device", device_id) << log::kv("uid", uid);
       continue;
@@ -222,9 +246,12 @@ void CommandService::on_ack(const std::string& device_id, std::string_view paylo
             ? "unknown ack status '" + status + "'"
             : message);
     if (!r) {
+      counters_.acks_not_applied.add();
       TLOG_LIMITED(info, "commands")
           << "ack not applied" << log::kv("uid", uid) << log::kv("error", r.error().message);
+      continue;
     }
+    (to == db::CommandState::done ? counters_.acks_done : counters_.acks_failed).add();
   }
 }
 
@@ -291,6 +318,7 @@ void CommandService::schedule_sweep() {
 void CommandService::sweep() {
   auto expired = db_.commands().expire_overdue(now_ms());
   if (!expired) return;
+  counters_.tasks_timed_out.add(expired->size());
   for (const auto& c : *expired) {
     TLOG(info, "commands") << "task timed out" << log::kv("device", c.device_id)
                            << log::kv("uid", c.uid);

@@ -22,6 +22,7 @@
 
 #include "core/bus.hpp"
 #include "core/clients.hpp"
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "db/command_store.hpp"
 #include "db/device.hpp"
@@ -46,11 +47,26 @@ Status validate_task_body(const nlohmann::json& body);
 // The task as published: [{"uid", "timestamp", ...body}].
 nlohmann::json task_payload(const db::Command& c, int64_t timestamp_ms);
 
+// What GET /metrics says about tasks and the acks devices send for them.
+struct CommandCounters {
+  explicit CommandCounters(Metrics& m);
+  Counter& tasks_sent;
+  Counter& tasks_timed_out;
+  // trellis_command_acks_total by result: the task is done or failed; the
+  // ack names no task of this device; it is not an ack at all; or the task
+  // had moved on (answered or timed out) already.
+  Counter& acks_done;
+  Counter& acks_failed;
+  Counter& acks_unknown_task;
+  Counter& acks_malformed;
+  Counter& acks_not_applied;
+};
+
 class CommandService : public std::enable_shared_from_this<CommandService> {
  public:
   // `lwm2m` (may be null: LwM2M commands then answer "unavailable") runs LwM2M commands.
-  CommandService(boost::asio::io_context& io, Bus& bus, db::Database& db, CommandOptions opts,
-                 CommandTarget* lwm2m = nullptr);
+  CommandService(boost::asio::io_context& io, Bus& bus, db::Database& db, Metrics& metrics,
+                 CommandOptions opts, CommandTarget* lwm2m = nullptr);
   ~CommandService();
 
   // Subscribes on the bus, sends what waits for devices already online and
@@ -89,6 +105,7 @@ class CommandService : public std::enable_shared_from_this<CommandService> {
   Bus& bus_;
   db::Database& db_;
   CommandOptions opts_;
+  CommandCounters counters_;
   CommandTarget* lwm2m_;
   std::shared_ptr<Listener> listener_;
   boost::asio::steady_timer sweep_timer_;

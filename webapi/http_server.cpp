@@ -242,8 +242,8 @@ HttpServer::HttpServer(net::io_context& io, HttpServerOptions options, Services 
   CommandOptions co;
   co.timeout = options_.command_timeout;
   co.max_backlog_bytes = options_.command_backlog_bytes;
-  commands_ =
-      std::make_shared<CommandService>(io_, services.bus, services.db, co, services.lwm2m_commands);
+  commands_ = std::make_shared<CommandService>(io_, services.bus, services.db, services.metrics, co,
+                                               services.lwm2m_commands);
   auto& metrics = services.metrics;
   api_ = std::make_shared<Api>(options_, std::move(services), commands_);
   listener_ = std::make_shared<Listener>(io_, api_, options_, metrics);

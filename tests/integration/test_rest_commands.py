@@ -98,6 +98,13 @@ def test_ack_flood_pauses_the_device_and_every_ack_is_handled(make_trellis, tmp_
                            stdin=stdin, check=True, timeout=120, capture_output=True)
         poll(lambda: state(rest, "chatty", cmd["id"])["state"] == "done", timeout=120)
         assert metric(rest, "trellis_mqtt_reads_paused_total") >= 1
+        # Each ack was handled once, in order: the last one lands after all the others.
+        assert metric(rest, 'trellis_command_acks_total{result="unknown_task"}') == 2000
+        assert metric(rest, 'trellis_command_acks_total{result="done"}') == 1
+        assert metric(rest, "trellis_command_tasks_sent_total") == 1
+        # The log says so in a few lines, not 2,000.
+        unknown = [l for l in t.lines if "ack for an unknown task" in l]
+        assert 1 <= len(unknown) < 200, len(unknown)
     finally:
         t.close()
 

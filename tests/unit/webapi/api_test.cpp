@@ -55,7 +55,7 @@ class ApiTest : public ::testing::Test {
     opts.api_keys = std::move(keys);
     opts.bind = std::move(bind);
     opts.objects_dir = dir_ / "objects";
-    commands_ = std::make_shared<CommandService>(io_, bus_, *db_, CommandOptions{});
+    commands_ = std::make_shared<CommandService>(io_, bus_, *db_, metrics_, CommandOptions{});
     api_ = std::make_unique<Api>(opts, Services{bus_, metrics_, *db_, &objects_, {}}, commands_);
   }
 

@@ -73,7 +73,7 @@ class CommandServiceTest : public ::testing::Test {
     ASSERT_TRUE(db_->devices().create(d).ok());
     CommandOptions co;
     co.sweep_every = std::chrono::milliseconds(20);
-    service_ = std::make_shared<CommandService>(io_, bus_, *db_, co, &target_);
+    service_ = std::make_shared<CommandService>(io_, bus_, *db_, metrics_, co, &target_);
     service_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -98,11 +98,23 @@ class CommandServiceTest : public ::testing::Test {
     return {};
   }
 
+  int64_t acks(const std::string& result) {
+    return metrics_.value("trellis_command_acks_total", "result=\"" + result + "\"");
+  }
+  // Polls until `n` acks have had `result` (bounded); the service counts on its strand.
+  void wait_acks(const std::string& result, int64_t n) {
+    for (int i = 0; i < 250 && acks(result) < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(acks(result), n) << result;
+  }
+
   fs::path dir_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};
   Bus bus_;
+  Metrics metrics_;
   ScriptedTarget target_;
   std::unique_ptr<db::Database> db_;
   std::shared_ptr<CommandService> service_;
@@ -127,6 +139,14 @@ TEST_F(CommandServiceTest, PendingTaskIsSentWhenTheDeviceComesOnlineAndAcked) {
 
   bus_.publish(make_message("m/acks/json", R"([{"uid": ")" + c->uid + R"(", "status": "OK"}])"));
   wait_state(c->uid, db::CommandState::done);
+  wait_acks("done", 1);
+  EXPECT_EQ(metrics_.value("trellis_command_tasks_sent_total"), 1);
+  EXPECT_EQ(acks("failed") + acks("unknown_task") + acks("malformed") + acks("not_applied"), 0);
+
+  // The same ack again finds the task done already.
+  bus_.publish(make_message("m/acks/json", R"([{"uid": ")" + c->uid + R"(", "status": "OK"}])"));
+  wait_acks("not_applied", 1);
+  EXPECT_EQ(db_->commands().get(c->uid)->state, db::CommandState::done);
 }
 
 TEST_F(CommandServiceTest, ErrorAckFailsTheTaskWithItsMessage) {
@@ -135,6 +155,18 @@ TEST_F(CommandServiceTest, ErrorAckFailsTheTaskWithItsMessage) {
   bus_.publish(make_message("m/acks/json",
                             R"({"uid": ")" + c->uid + R"(", "status": "ERROR", "message": "no"})"));
   EXPECT_EQ(wait_state(c->uid, db::CommandState::failed).message, "no");
+  wait_acks("failed", 1);
+}
+
+TEST_F(CommandServiceTest, AcksThatAreNotAcksAreCountedAndChangeNothing) {
+  auto c = service_->create_task(*db_->devices().get("m"), json::parse(R"({"write": [{"a": 1}]})"));
+  ASSERT_TRUE(c.ok());
+  for (const char* bad : {"not json", "42", R"("OK")", R"([{"status": "OK"}, 5, {"uid": 7}])"}) {
+    bus_.publish(make_message("m/acks/json", bad));
+  }
+  wait_acks("malformed", 6);
+  EXPECT_EQ(acks("done") + acks("failed") + acks("unknown_task"), 0);
+  EXPECT_EQ(db_->commands().get(c->uid)->state, db::CommandState::pending);
 }
 
 TEST_F(CommandServiceTest, AckFromAnotherDeviceIsIgnored) {
@@ -142,7 +174,7 @@ TEST_F(CommandServiceTest, AckFromAnotherDeviceIsIgnored) {
   ASSERT_TRUE(c.ok());
   bus_.publish(
       make_message("other/acks/json", R"([{"uid": ")" + c->uid + R"(", "status": "OK"}])"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_acks("unknown_task", 1);
   EXPECT_EQ(db_->commands().get(c->uid)->state, db::CommandState::pending);
 }
 
@@ -181,7 +213,7 @@ TEST_F(CommandServiceTest, LwM2MWithoutAnswerTimesOut) {
 
 TEST_F(CommandServiceTest, LwM2MWithoutAnAdapterIsUnavailable) {
   CommandOptions co;
-  auto lone = std::make_shared<CommandService>(io_, bus_, *db_, co);
+  auto lone = std::make_shared<CommandService>(io_, bus_, *db_, metrics_, co);
   lone->start();
   auto r = lwm2m_answer(*lone, "ep1", std::chrono::seconds(5));
   lone->stop();
@@ -198,6 +230,10 @@ TEST_F(CommandServiceTest, OverdueTaskTimesOut) {
   auto c = db_->commands().create(nc);
   ASSERT_TRUE(c.ok());
   wait_state(c->uid, db::CommandState::timed_out);
+  for (int i = 0; i < 250 && metrics_.value("trellis_command_tasks_timed_out_total") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(metrics_.value("trellis_command_tasks_timed_out_total"), 1);
 }
 
 }  // namespace
