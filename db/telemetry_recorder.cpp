@@ -78,12 +78,18 @@ void TelemetryRecorder::record_device_json(const std::string& device, const Mess
 void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message& msg) {
   auto doc = nlohmann::json::parse(msg.body(), nullptr, false);
   if (!doc.is_object()) return;
-  auto type = doc.value("msgType", std::string());
+  // Anyone allowed to publish on these topics can send them: members of
+  // another type read as absent (json::value() would throw).
+  const auto text = [](const nlohmann::json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto type = text(doc, "msgType");
   // An observe command's answer carries the current value, like a read.
   if (type != "read" && type != "observe" && type != "notify") return;
   auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return;
-  auto code = data->value("code", std::string());
+  auto code = text(*data, "code");
   if (code != "2.05" && code != "2.04") return;
   auto content = data->find("content");
   if (content == data->end() || !content->is_array()) return;
@@ -102,8 +108,11 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
     p.key = item["path"].is_string() ? item["path"].get<std::string>() : std::string();
     // A value the client time-stamped (SenML "t", seconds) is stored at that time.
     const auto t = item.find("time");
-    p.ts_ms =
-        t != item.end() && t->is_number() ? static_cast<int64_t>(t->get<double>() * 1000) : ts;
+    const double t_ms = t != item.end() && t->is_number() ? t->get<double>() * 1000 : -1;
+    // Out of range (or not finite) it is not a time: converting it would be undefined.
+    p.ts_ms = t_ms >= 0 && t_ms <= static_cast<double>(max_timestamp_ms)
+                  ? static_cast<int64_t>(t_ms)
+                  : ts;
     if (p.key.empty()) continue;
     if (v.is_boolean()) {
       p.value = v.get<bool>();

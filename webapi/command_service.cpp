@@ -235,10 +235,13 @@ void CommandService::on_ack(const std::string& device_id, std::string_view paylo
           << "ack for an unknown task" << log::kv("device", device_id) << log::kv("uid", uid);
       continue;
     }
-    const std::string status = ack.value("status", std::string());
-    const std::string message = ack.contains("message") && ack["message"].is_string()
-                                    ? ack["message"].get<std::string>()
-                                    : std::string();
+    // Members of another type read as absent: json::value() would throw.
+    const auto text = [&ack](const char* key) {
+      const auto it = ack.find(key);
+      return it != ack.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string status = text("status");
+    const std::string message = text("message");
     const auto to = status == "OK" ? db::CommandState::done : db::CommandState::failed;
     auto r = db_.commands().transition(
         uid, to, ack,

@@ -337,6 +337,47 @@ def test_read_and_notified_values_are_stored_as_telemetry(server, app, make_clie
                                 ("/3303/0/5700", 23.25)]
 
 
+def test_answers_published_by_anyone_with_odd_types_are_not_telemetry(server, app):
+    """The recorder reads every message on the up/resp and up/notify topics,
+    which any MQTT client may publish on: members of the wrong type are
+    skipped (they once stopped the server), and a time stamp out of range is
+    replaced by the time of arrival."""
+    import urllib.request
+    ep = new_ep("forged")
+    resp, notify = "lwm2m/%s/up/resp" % ep, "lwm2m/%s/up/notify" % ep
+    content = [{"path": "/9/0/1", "value": 1}]
+    for body in ({"msgType": 1, "data": {"code": "2.05", "content": content}},
+                 {"msgType": "read", "data": {"code": 205, "content": content}},
+                 {"msgType": "read", "data": {"code": ["2.05"], "content": content}},
+                 {"msgType": "read", "data": "2.05"},
+                 {"msgType": "read", "data": {"code": "2.05", "content": {"path": "/9/0/1"}}},
+                 {"msgType": "read", "data": {"code": "2.05", "content": [
+                     {"path": 9, "value": 1}, {"path": "/9/0/1", "value": {"nested": 1}}]}}):
+        app.publish(resp, body)
+    started_ms = time.time() * 1000
+    app.publish(notify, {"msgType": "notify", "data": {"code": "2.05", "content": [
+        {"path": "/9/0/2", "value": 2, "time": 1e300},
+        {"path": "/9/0/3", "value": 3, "time": -5}]}})
+    app.publish(resp, {"msgType": "read", "data": {"code": "2.05", "content": [
+        {"path": "/9/0/4", "value": 4}]}})
+
+    def stored():
+        url = "http://127.0.0.1:%d/api/v1/devices/%s/telemetry?order=asc" % (server.http_port, ep)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return json.loads(r.read())["items"]
+        except urllib.error.HTTPError:
+            return []                       # the device is registered with the first point
+    deadline = time.monotonic() + 10
+    while not any(p["key"] == "/9/0/4" for p in stored()):
+        assert time.monotonic() < deadline, stored()
+        time.sleep(0.05)                    # the writer batches; poll the REST API
+    points = {p["key"]: p for p in stored()}
+    assert sorted(points) == ["/9/0/2", "/9/0/3", "/9/0/4"], points
+    for key in ("/9/0/2", "/9/0/3"):
+        assert abs(points[key]["ts"] - started_ms) < 600_000, points[key]
+
+
 def test_reregistration_reestablishes_observations(app, make_client):
     c = registered(app, make_client(version="1.0"))
     r = app.command(c.endpoint, "observe", {"path": "/3311/0/5851"})

@@ -158,6 +158,15 @@ TEST_F(CommandServiceTest, ErrorAckFailsTheTaskWithItsMessage) {
   wait_acks("failed", 1);
 }
 
+TEST_F(CommandServiceTest, MembersOfAnotherTypeReadAsAbsent) {
+  auto c = service_->create_task(*db_->devices().get("m"), json::parse(R"({"write": [{"a": 1}]})"));
+  ASSERT_TRUE(c.ok());
+  bus_.publish(
+      make_message("m/acks/json", R"({"uid": ")" + c->uid + R"(", "status": 1, "message": {}})"));
+  EXPECT_EQ(wait_state(c->uid, db::CommandState::failed).message, "unknown ack status ''");
+  wait_acks("failed", 1);
+}
+
 TEST_F(CommandServiceTest, AcksThatAreNotAcksAreCountedAndChangeNothing) {
   auto c = service_->create_task(*db_->devices().get("m"), json::parse(R"({"write": [{"a": 1}]})"));
   ASSERT_TRUE(c.ok());
