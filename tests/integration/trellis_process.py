@@ -153,6 +153,9 @@ class Trellis:
                 raise AssertionError("trellis did not stop within %ss of SIGTERM" % timeout)
         code = self.proc.returncode
         self.proc = None
+        # The server survives a handler that throws, but it is still a bug.
+        thrown = [l for l in self.lines if "a handler threw" in l]
+        assert not thrown, "\n".join(thrown)
         return code
 
     def close(self):
