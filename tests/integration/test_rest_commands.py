@@ -5,6 +5,7 @@ timed out when nobody answers; uploaded object definitions survive a restart."""
 import json
 import os
 import subprocess
+import time
 
 import mqtt_support as m
 from rest_support import Device, Rest, metric, poll
@@ -92,19 +93,22 @@ def test_ack_flood_pauses_the_device_and_every_ack_is_handled(make_trellis, tmp_
             for i in range(2000):
                 f.write(json.dumps({"uid": f"unknown-{i}", "status": "OK", "message": pad}) + "\n")
             f.write(json.dumps({"uid": cmd["id"], "status": "OK"}) + "\n")
+        started = time.monotonic()
         with open(lines, "rb") as stdin:
             subprocess.run(["mosquitto_pub", "-h", m.HOST, "-p", str(t.mqtt_port), "-i", "chatty",
                             "-u", "chatty", "-P", "pw", "-t", "chatty/acks/json", "-l"],
                            stdin=stdin, check=True, timeout=120, capture_output=True)
         poll(lambda: state(rest, "chatty", cmd["id"])["state"] == "done", timeout=120)
+        seconds = time.monotonic() - started
         assert metric(rest, "trellis_mqtt_reads_paused_total") >= 1
-        # Each ack was handled once, in order: the last one lands after all the others.
+        # Each ack was handled once, in order: the last one lands after all the
+        # others (and is counted a moment after its state is stored).
         assert metric(rest, 'trellis_command_acks_total{result="unknown_task"}') == 2000
-        assert metric(rest, 'trellis_command_acks_total{result="done"}') == 1
+        poll(lambda: metric(rest, 'trellis_command_acks_total{result="done"}') == 1)
         assert metric(rest, "trellis_command_tasks_sent_total") == 1
-        # The log says so in a few lines, not 2,000.
+        # The log says so in a few lines a second, not 2,000.
         unknown = [l for l in t.lines if "ack for an unknown task" in l]
-        assert 1 <= len(unknown) < 200, len(unknown)
+        assert 1 <= len(unknown) <= 10 * (int(seconds) + 2), (len(unknown), seconds)
     finally:
         t.close()
 
