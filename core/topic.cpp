@@ -1,8 +1,16 @@
 #include "core/topic.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 
 namespace trellis::topic {
+
+namespace {
+bool levels_within_limit(std::string_view s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '/')) < max_levels;
+}
+}  // namespace
 
 bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -53,6 +61,10 @@ Status validate_name(std::string_view name) {
   if (has_wildcard(name)) {
     return make_error("wildcard_in_topic", "topic name must not contain '+' or '#'");
   }
+  if (!levels_within_limit(name)) {
+    return make_error("too_many_levels",
+                      "topic name has over " + std::to_string(max_levels) + " levels");
+  }
   return Ok{};
 }
 
@@ -63,6 +75,10 @@ Status validate_filter(std::string_view filter) {
   }
   if (!is_valid_utf8(filter)) {
     return make_error("bad_utf8", "topic filter is not valid UTF-8 or contains U+0000");
+  }
+  if (!levels_within_limit(filter)) {
+    return make_error("too_many_levels",
+                      "topic filter has over " + std::to_string(max_levels) + " levels");
   }
   std::size_t start = 0;
   while (true) {
@@ -82,7 +98,8 @@ Status validate_filter(std::string_view filter) {
 }
 
 bool matches(std::string_view filter, std::string_view name, bool system_rule) {
-  if (system_rule && is_system(name) && !filter.empty() && (filter.front() == '+' || filter.front() == '#')) {
+  if (system_rule && is_system(name) && !filter.empty() &&
+      (filter.front() == '+' || filter.front() == '#')) {
     return false;
   }
   std::size_t f = 0, n = 0;

@@ -30,6 +30,8 @@ AFTER_CONNECT = {
     "empty_topic": bad_topic_publish(b""),
     "single_level_wildcard_in_publish_topic": bad_topic_publish(b"bad/+"),
     "multi_level_wildcard_in_publish_topic": bad_topic_publish(b"bad/#"),
+    # Walked a level per call, 60,000 levels overflowed the stack.
+    "topic_with_60000_levels": bad_topic_publish(b"/" * 60000),
     "packet_id_zero_on_qos1_publish": m.publish("ok/topic", b"x", qos=1, packet_id=0),
     "packet_id_zero_on_qos2_publish": m.publish("ok/topic", b"x", qos=2, packet_id=0),
     "packet_id_zero_on_subscribe": m.subscribe(0, [("a/b", 0)]),
@@ -39,6 +41,7 @@ AFTER_CONNECT = {
     "subscribe_qos_3": m.packet(0x82, b"\x00\x01" + m.mqtt_string("a") + b"\x03"),
     "subscribe_bad_multi_level_wildcard": m.subscribe(1, [("a/#/b", 0)]),
     "subscribe_bad_single_level_wildcard": m.subscribe(1, [("a/b+", 0)]),
+    "subscribe_60000_levels": m.subscribe(1, [("/" * 60000, 0)]),
     "unsubscribe_without_topics": m.packet(0xA2, b"\x00\x01"),
     "packet_type_0": b"\x00\x00",
     "packet_type_15": b"\xf0\x00",

@@ -6,8 +6,12 @@
 using namespace trellis;
 
 namespace {
-bool filter_ok(std::string_view f) { return topic::validate_filter(f).ok(); }
-bool name_ok(std::string_view n) { return topic::validate_name(n).ok(); }
+bool filter_ok(std::string_view f) {
+  return topic::validate_filter(f).ok();
+}
+bool name_ok(std::string_view n) {
+  return topic::validate_name(n).ok();
+}
 }  // namespace
 
 // 4.7.1.2: "sport/tennis/player1/#" matches the player and everything below.
@@ -92,6 +96,20 @@ TEST(TopicValidate, LengthLimitIs65535Bytes) {
   EXPECT_TRUE(name_ok(std::string(65535, 'a')));
   EXPECT_EQ(topic::validate_name(std::string(65536, 'a')).error().code, "topic_too_long");
   EXPECT_EQ(topic::validate_filter(std::string(65536, 'a')).error().code, "filter_too_long");
+}
+
+TEST(TopicValidate, LevelLimitIs200) {
+  const auto levels = [](std::size_t n, const char* each) {
+    std::string t = each;
+    for (std::size_t i = 1; i < n; ++i) t += std::string("/") + each;
+    return t;
+  };
+  EXPECT_TRUE(topic::validate_name(levels(200, "a")));
+  EXPECT_EQ(topic::validate_name(levels(201, "a")).error().code, "too_many_levels");
+  EXPECT_EQ(topic::validate_name(std::string(60000, '/')).error().code, "too_many_levels");
+  EXPECT_TRUE(topic::validate_filter(levels(200, "+")));
+  EXPECT_EQ(topic::validate_filter(levels(201, "+")).error().code, "too_many_levels");
+  EXPECT_EQ(topic::validate_filter(std::string(199, '/') + "/#").error().code, "too_many_levels");
 }
 
 TEST(TopicCovers, PatternCoversNarrowerFilters) {
