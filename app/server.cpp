@@ -14,6 +14,7 @@
 #include "adapters/mqtt/sys_tree.hpp"
 #include "adapters/mqttsn/gateway.hpp"
 #include "core/bus.hpp"
+#include "core/handler_guard.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "db/database.hpp"
@@ -151,26 +152,6 @@ void load_object_definitions(objects::ObjectRegistry& registry, const config::Co
     for (auto& e : loaded.errors) TLOG(warn, "objects") << "object file refused: " << e.to_string();
     TLOG(info, "objects") << "object definitions loaded" << log::kv("dir", dir.string())
                           << log::kv("objects", loaded.objects_loaded);
-  }
-}
-
-// Runs handlers until `step` returns. A handler that throws is a bug, but one
-// device's odd message must not take every other connection down with it:
-// Asio leaves the io_context usable after an exception, so the thread logs
-// it and carries on. The integration tests fail on this line.
-template <typename Step>
-void run_carrying_on(Counter& thrown, Step step) {
-  for (;;) {
-    try {
-      step();
-      return;
-    } catch (const std::exception& e) {
-      thrown.add();
-      TLOG(error, "trellis") << "a handler threw; carrying on" << log::kv("what", e.what());
-    } catch (...) {
-      thrown.add();
-      TLOG(error, "trellis") << "a handler threw; carrying on" << log::kv("what", "unknown");
-    }
   }
 }
 
@@ -418,18 +399,21 @@ void Server::drain(std::chrono::steady_clock::time_point give_up) {
 void Server::run() {
   unsigned n = cfg_.thread_count();
   TLOG(info, "trellis") << "ready" << log::kv("version", TRELLIS_VERSION) << log::kv("threads", n);
-  Counter& thrown = parts_->metrics.counter("trellis_handler_exceptions_total",
-                                            "exceptions thrown out of a handler (bugs) and caught");
+  // Asio leaves the io_context usable after a handler throws: run it again.
+  Counter& thrown = handler_exceptions(parts_->metrics);
+  auto run = [this, &thrown] {
+    while (!survive_throw(thrown, "trellis", [this] { io_.run(); })) {
+    }
+  };
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) {
-    threads.emplace_back([this, &thrown] { run_carrying_on(thrown, [this] { io_.run(); }); });
-  }
-  run_carrying_on(thrown, [this] { io_.run(); });
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back(run);
+  run();
   for (auto& t : threads) t.join();
   // Work already posted (telemetry accepted from publishers, say) still runs
   // before storage closes: nothing acknowledged is lost by a clean shutdown.
   io_.restart();
-  run_carrying_on(thrown, [this] { io_.poll(); });
+  while (!survive_throw(thrown, "trellis", [this] { io_.poll(); })) {
+  }
   // The LwM2M server owns libcoap state bound to the io_context; it goes before storage closes.
   parts_->lwm2m.reset();
   save_broker_state();

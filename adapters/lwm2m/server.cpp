@@ -4,7 +4,9 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include "adapters/lwm2m/coap_code.hpp"
 #include "adapters/lwm2m/server_impl.hpp"
+#include "core/handler_guard.hpp"
 #include "core/log.hpp"
 
 namespace trellis::lwm2m {
@@ -55,7 +57,8 @@ ServerCounters::ServerCounters(Metrics& m)
       queued(c(m, "trellis_lwm2m_commands_queued_total",
                "commands held for a sleeping (queue mode) client")),
       dtls_failures(c(m, "trellis_lwm2m_dtls_failures_total",
-                      "DTLS handshakes or records that failed (wrong key, unknown identity)")) {}
+                      "DTLS handshakes or records that failed (wrong key, unknown identity)")),
+      handler_exceptions(trellis::handler_exceptions(m)) {}
 
 Server::Impl::Impl(asio::io_context& io_, Bus& bus_, Metrics& metrics,
                    const objects::ObjectRegistry& objects_, ServerOptions options_,
@@ -80,14 +83,25 @@ Server::Impl::Impl(asio::io_context& io_, Bus& bus_, Metrics& metrics,
 
 Status Server::Impl::start() {
   CoapRuntime::Handlers h;
-  h.request = [this](const IncomingRequest& in) { return on_coap_request(in); };
+  // These run inside libcoap's callbacks: nothing may unwind through its frames.
+  h.request = [this](const IncomingRequest& in) {
+    OutgoingResponse out{kInternalServerError, {}, "the server failed to handle this request"};
+    survive_throw(counters.handler_exceptions, kLog, [&] { out = on_coap_request(in); });
+    return out;
+  };
   h.response = [this](coap_session_t* s, const std::string& token, const CoapResponse& rsp) {
-    return on_coap_response(s, token, rsp);
+    bool ok = false;
+    survive_throw(counters.handler_exceptions, kLog, [&] { ok = on_coap_response(s, token, rsp); });
+    return ok;
   };
   h.failure = [this](const std::string& token, bool reset, const std::string& why) {
-    on_coap_failure(token, reset, why);
+    survive_throw(counters.handler_exceptions, kLog, [&] { on_coap_failure(token, reset, why); });
   };
-  h.psk = [this](const std::string& identity) { return psk_for(identity); };
+  h.psk = [this](const std::string& identity) {
+    std::optional<std::string> key;
+    survive_throw(counters.handler_exceptions, kLog, [&] { key = psk_for(identity); });
+    return key;
+  };
   h.dtls_failed = [this](coap_session_t* s) {
     counters.dtls_failures.add();
     TLOG_LIMITED(warn, kLog) << "DTLS handshake failed"

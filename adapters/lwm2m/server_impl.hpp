@@ -39,6 +39,7 @@ struct ServerCounters {
   Counter& bad_commands;
   Counter& queued;
   Counter& dtls_failures;
+  Counter& handler_exceptions;
 };
 
 // An observation the server holds for a client: kept across re-registrations
