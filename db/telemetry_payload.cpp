@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/json_text.hpp"
 #include "db/validate.hpp"
 
 namespace trellis::db {
@@ -18,34 +19,6 @@ Error fail(const char* code, std::string message) {
 
 std::string quote_key(std::string_view key) {
   return "'" + std::string(key) + "'";
-}
-
-// Depth of [ and { outside strings, checked before parsing so hostile nesting
-// never reaches the parser.
-bool nesting_within(std::string_view s, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
 }
 
 std::string type_phrase(const Json& v) {
@@ -198,7 +171,7 @@ Status parse_entries(const Json& doc, std::vector<Point>& out) {
 }  // namespace
 
 Result<std::vector<Point>> parse_telemetry_payload(std::string_view json, int64_t now_ms) {
-  if (!nesting_within(json, max_payload_depth)) {
+  if (!json_nesting_within(json, max_payload_depth)) {
     return fail("too_deep", "payload nests deeper than " + std::to_string(max_payload_depth) +
                                 " levels; no payload form needs that");
   }

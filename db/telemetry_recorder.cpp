@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/topic.hpp"
 #include "db/telemetry_payload.hpp"
@@ -76,6 +77,7 @@ void TelemetryRecorder::record_device_json(const std::string& device, const Mess
 }
 
 void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message& msg) {
+  if (!json_nesting_within(msg.body())) return;
   auto doc = nlohmann::json::parse(msg.body(), nullptr, false);
   if (!doc.is_object()) return;
   // Anyone allowed to publish on these topics can send them: members of

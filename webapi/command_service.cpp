@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/backlog.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/topic.hpp"
 #include "db/database.hpp"
@@ -213,7 +214,8 @@ void CommandService::on_online(const std::string& device_id) {
 }
 
 void CommandService::on_ack(const std::string& device_id, std::string_view payload) {
-  json j = json::parse(payload, nullptr, false);
+  // Too deep to copy safely (see max_json_depth) reads as not JSON.
+  json j = json_nesting_within(payload) ? json::parse(payload, nullptr, false) : json();
   if (j.is_object()) j = json::array({j});
   if (!j.is_array()) {
     counters_.acks_malformed.add();

@@ -1,11 +1,16 @@
 #include "webapi/errors.hpp"
 
+#include "core/json_text.hpp"
+
 namespace trellis::webapi {
 
 Response error_response(unsigned status, std::string_view code, std::string_view message) {
   Response r;
   r.status = status;
-  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  // Messages quote what the client sent (a path, a query): invalid UTF-8 there
+  // is replaced, not thrown on.
+  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
@@ -36,9 +41,14 @@ Response json_response(unsigned status, const nlohmann::json& body) {
 Result<nlohmann::json> parse_json_body(std::string_view body) {
   if (body.empty())
     return make_error(std::string(code::bad_json), "the request body is empty; send JSON");
+  if (!json_nesting_within(body)) {
+    return make_error(std::string(code::bad_json), "the request body nests deeper than " +
+                                                       std::to_string(max_json_depth) + " levels");
+  }
   try {
     return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only syntax: a number too large for a double (1e400) is out_of_range.
     return make_error(std::string(code::bad_json),
                       "the request body is not valid JSON: " + std::string(e.what()));
   }

@@ -6,6 +6,7 @@
 #include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/number_text.hpp"
 #include "adapters/lwm2m/content/tlv.hpp"
+#include "core/json_text.hpp"
 
 namespace trellis::lwm2m {
 namespace {
@@ -304,13 +305,7 @@ std::optional<int64_t> as_int64(const json& v) {
     }
     return v.get<int64_t>();
   }
-  if (v.is_number_float()) {
-    const double d = v.get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
-      return static_cast<int64_t>(d);
-    }
-    return std::nullopt;
-  }
+  if (v.is_number_float()) return double_to_int64(v.get<double>());
   if (v.is_string()) return parse_int64(v.get<std::string>());
   return std::nullopt;
 }
@@ -414,6 +409,10 @@ std::string_view operation_name(Operation op) {
 }
 
 Result<json> parse_command_json(std::string_view text) {
+  if (!json_nesting_within(text)) {
+    return make_error(
+        "bad_json", "the command nests deeper than " + std::to_string(max_json_depth) + " levels");
+  }
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return make_error("bad_json", "the command is not valid JSON");
   if (!j.is_object()) {

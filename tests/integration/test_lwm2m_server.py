@@ -54,7 +54,7 @@ class Mqtt:
     def _on_message(self, client, userdata, m):
         try:
             body = json.loads(m.payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
             body = m.payload
         with self.cond:
             self.msgs.append((m.topic, body))
@@ -433,6 +433,14 @@ def test_bad_command_json_is_answered(app, make_client):
     assert r["data"]["code"] == "4.00" and "data.path" in r["data"]["error"]
     r = app.command(c.endpoint, "write", {"path": "/3311/0/5851", "value": "many"})
     assert r["data"]["code"] == "4.00" and "/3311/0/5851" in r["data"]["error"]
+    # Nested past the limit: copied into the answer it once overflowed the stack.
+    for ep in (c.endpoint, new_ep("nobody")):
+        app.publish("lwm2m/%s/dn/cmd" % ep, '{"msgType": "read", "data": ' + "[" * 400000 + "]" * 400000 + "}")
+        _, r = app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % ep and "reqID" not in b)
+        assert r["data"]["code"] == "4.00" and "deeper than 32" in r["data"]["error"], r
+    # A whole number past int64 for an integer resource is refused, not wrapped.
+    r = app.command(c.endpoint, "write", {"path": "/3311/0/5851", "value": 1e19})
+    assert r["data"]["code"] == "4.00" and "/3311/0/5851" in r["data"]["error"], r
 
 
 def test_unknown_objects_are_named(app, make_client):

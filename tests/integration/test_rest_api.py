@@ -119,6 +119,24 @@ def test_bad_input_gets_json_errors(make_trellis):
         assert s == 400 and "qos" in b["error"]["message"]
         s, b = rest.post(API + "/devices/d1/commands", {"command": {"params": {}}})
         assert s == 400 and "command.id" in b["error"]["message"]
+        # Nested past the limit (copying it would recurse that deep) or a number
+        # past a double: bad JSON, not a crash or a 500.
+        s, b = rest.request("POST", API + "/devices", raw=b"[" * 2000 + b"]" * 2000,
+                            headers={"Content-Type": "application/json"})
+        assert s == 400 and "deeper than 32" in b["error"]["message"], b
+        s, b = rest.request("POST", API + "/devices", raw=b'{"id": "n", "attributes": {"a": 1e400}}',
+                            headers={"Content-Type": "application/json"})
+        assert s == 400 and b["error"]["code"] == "bad_json", b
+        # Bytes that are not UTF-8 in the target, quoted back in the error.
+        for target in (b"/\xff", b"/api/v1/devices/%ff", b"/api/v1/devices?limit=%ff\xfe"):
+            with socket.create_connection(("127.0.0.1", t.http_port), timeout=10) as sock:
+                sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.split()[1] in (b"400", b"404"), (target, answer)
+            assert "error" in json.loads(body), (target, answer)
         s, b = rest.post(API + "/devices", {"id": "x" * 10, "padding": "y" * 10000})
         assert s == 413 and b["error"]["code"] == "payload_too_large"
         # A fresh connection still works after the 413 closed the old one.

@@ -113,6 +113,24 @@ def test_ack_flood_pauses_the_device_and_every_ack_is_handled(make_trellis, tmp_
         t.close()
 
 
+def test_an_ack_nested_past_the_limit_is_malformed_and_the_next_one_lands(make_trellis):
+    # Copying it into a one-element array once recursed 400,000 levels deep.
+    t = make_trellis().start()
+    try:
+        rest = Rest(t.http_port)
+        register(rest, "deep")
+        s, cmd = rest.post(API + "/devices/deep/commands", {"command": {"id": "x"}})
+        assert s == 202
+        dev = Device(t.mqtt_port, "deep", "deep", "pw")
+        dev.publish("deep/acks/json", "[" * 400000 + "]" * 400000)
+        dev.publish("deep/acks/json", json.dumps({"uid": cmd["id"], "status": "OK"}))
+        poll(lambda: state(rest, "deep", cmd["id"])["state"] == "done")
+        poll(lambda: metric(rest, 'trellis_command_acks_total{result="malformed"}') == 1)
+        dev.close()
+    finally:
+        t.close()
+
+
 def test_unanswered_task_times_out(make_trellis):
     t = make_trellis(settings={"commands.timeout_s": 1}).start()
     try:

@@ -6,11 +6,7 @@
 #include "adapters/lwm2m/content/number_text.hpp"
 
 namespace trellis::lwm2m {
-namespace {
 
-using objects::ResourceType;
-
-// An integral double inside [lo, hi], as int64 / uint64.
 std::optional<int64_t> double_to_int64(double d) {
   // 2^63 is exactly representable; anything below it converts without UB.
   if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
@@ -18,6 +14,11 @@ std::optional<int64_t> double_to_int64(double d) {
   return static_cast<int64_t>(d);
 }
 
+namespace {
+
+using objects::ResourceType;
+
+// An integral double inside [0, 2^64), as uint64.
 std::optional<uint64_t> double_to_uint64(double d) {
   if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
   if (d < 0 || d >= 18446744073709551616.0) return std::nullopt;

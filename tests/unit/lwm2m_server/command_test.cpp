@@ -146,6 +146,31 @@ TEST(Command, ValueThatDoesNotFitTheTypeIsBadValue) {
             "bad_value");
 }
 
+TEST(Command, AWholeNumberPastInt64IsBadValueNotWrapped) {
+  // Converted unchecked, 1e19 is undefined behaviour (INT64_MIN on x86).
+  for (const char* v : {"1e19", "-1e19", "9.3e18", "1e300"}) {
+    EXPECT_EQ(
+        parse_error(std::string(R"({"msgType": "write", "data": {"path": "/3/0/13", "value": )") +
+                    v + "}}")
+            .code,
+        "bad_value")
+        << v;
+  }
+  auto ok = parse(R"({"msgType": "write", "data": {"path": "/3311/0/5851", "value": 4e18}})");
+  ASSERT_EQ(ok.records.size(), 1u);
+  EXPECT_EQ(ok.records[0].value, Value{int64_t{4000000000000000000}});
+}
+
+TEST(CommandJson, NestingPastTheLimitIsBadJson) {
+  // Copied into the reply, a deep command would overflow the stack.
+  const std::string deep =
+      R"({"msgType": "read", "data": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto e = parse_command_json(deep);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, "bad_json");
+  EXPECT_NE(e.error().message.find("deeper than"), std::string::npos);
+}
+
 TEST(Command, ValuesAreTypedByTheModel) {
   auto cmd = parse(R"({"msgType": "write", "data": {"basePath": "/3311/0", "content": [
       {"path": "5850", "value": "true"},

@@ -41,5 +41,27 @@ TEST(Errors, InvalidUtf8InAnswerIsReplacedNotThrown) {
   EXPECT_EQ(r.status, 200u);
 }
 
+TEST(Errors, InvalidUtf8QuotedInAnErrorIsReplacedNotThrown) {
+  // "no route for GET /\xff": the message quotes the request target.
+  auto r = error_response(404, "not_found", "no route for GET /\xff");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["error"]["message"], "no route for GET /\xef\xbf\xbd");
+}
+
+TEST(Errors, NestingPastTheLimitIsBadJsonBeforeParsing) {
+  const std::string deep = std::string(400000, '[') + std::string(400000, ']');
+  auto r = parse_json_body(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_json");
+  EXPECT_NE(r.error().message.find("deeper than 32"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(parse_json_body(std::string(32, '[') + std::string(32, ']')).ok());
+}
+
+TEST(Errors, ANumberPastDoubleIsBadJsonNotAServerError) {
+  auto r = parse_json_body(R"({"a": 1e400})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_json");
+}
+
 }  // namespace
 }  // namespace trellis::webapi
