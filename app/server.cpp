@@ -17,6 +17,7 @@
 #include "core/handler_guard.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/topic.hpp"
 #include "db/database.hpp"
 #include "db/device_store.hpp"
 #include "db/registry_service.hpp"
@@ -330,7 +331,15 @@ Status Server::restore_broker_state() {
   auto& p = *parts_;
   auto retained = p.db->retained().load_all();
   if (!retained) return retained.error();
+  // Topics saved before a limit tightened (core/topic.hpp) are left out: the
+  // store would walk them as deep as they go.
+  std::size_t retained_left_out = 0;
+  std::size_t filters_left_out = 0;
   for (auto& r : *retained) {
+    if (!topic::validate_name(r.topic)) {
+      ++retained_left_out;
+      continue;
+    }
     auto m = std::make_shared<Message>();
     m->topic = std::move(r.topic);
     m->payload = std::move(r.payload);
@@ -344,7 +353,13 @@ Status Server::restore_broker_state() {
   for (auto& s : *sessions) {
     mqtt::Broker::SessionSnapshot snap;
     snap.client_id = s.client_id;
-    for (auto& sub : s.subscriptions) snap.subscriptions[sub.filter] = sub.qos;
+    for (auto& sub : s.subscriptions) {
+      if (topic::validate_filter(sub.filter)) {
+        snap.subscriptions[sub.filter] = sub.qos;
+      } else {
+        ++filters_left_out;
+      }
+    }
     for (auto& q : s.queued) {
       auto m = std::make_shared<Message>();
       m->topic = std::move(q.topic);
@@ -356,7 +371,13 @@ Status Server::restore_broker_state() {
     }
     restored_sessions_.push_back(std::move(snap));
   }
-  TLOG(info, "trellis") << "broker state restored" << log::kv("retained", retained->size())
+  if (retained_left_out + filters_left_out > 0) {
+    TLOG(warn, "trellis") << "saved topics no longer valid left out"
+                          << log::kv("retained", retained_left_out)
+                          << log::kv("subscriptions", filters_left_out);
+  }
+  TLOG(info, "trellis") << "broker state restored"
+                        << log::kv("retained", retained->size() - retained_left_out)
                         << log::kv("sessions", sessions->size());
   return Ok{};
 }

@@ -27,6 +27,16 @@ def connect(port, client_id, clean=True):
     return c, got, present
 
 
+def first_message(port, client_id, topic_filter):
+    """(topic, payload, retain) of the first message a fresh subscriber gets."""
+    c, got, _ = connect(port, client_id)
+    c.subscribe(topic_filter, qos=0)
+    m = got.get(timeout=TIMEOUT)
+    c.disconnect()
+    c.loop_stop()
+    return m.topic, m.payload, m.retain
+
+
 def subscribe(c, topic_filter, qos):
     """Subscribes and waits for the SUBACK; returns the granted QoS."""
     c.subscribe(topic_filter, qos=qos)
@@ -69,12 +79,8 @@ def test_retained_and_persistent_session_survive_restart(make_trellis):
         sub.disconnect()
         sub.loop_stop()
 
-        other, got2, _ = connect(second.mqtt_port, "reader")
-        other.subscribe("status/#", qos=0)
-        m = got2.get(timeout=TIMEOUT)
-        assert (m.topic, m.payload, m.retain) == ("status/line", b"running", True)
-        other.disconnect()
-        other.loop_stop()
+        assert first_message(second.mqtt_port, "reader", "status/#") == (
+            "status/line", b"running", True)
     finally:
         assert second.stop() == 0
         second.close()
@@ -130,3 +136,39 @@ def test_presence_events_for_a_known_device(trellis):
     assert json.loads(m.payload)["device"] == "boiler-7"
     watcher.disconnect()
     watcher.loop_stop()
+
+
+def test_saved_topics_past_the_level_limit_are_left_out_on_restart(make_trellis):
+    """A database written before topics were limited to 200 levels may hold
+    deeper ones; walked as deep as they go they overflowed the stack, so the
+    restart leaves them out, says so, and keeps the rest."""
+    import os
+    import sqlite3
+    first = make_trellis().start()
+    data, ports = first.data_dir, first.ports
+    publish(first.mqtt_port, "kept/topic", "kept", qos=1, retain=True)
+    sub, _, _ = connect(first.mqtt_port, "deep-keeper", clean=False)
+    assert subscribe(sub, "live/#", 1) == 1
+    sub.disconnect()
+    sub.loop_stop()
+    assert first.stop() == 0
+
+    deep = "/" * 60000
+    db = sqlite3.connect(os.path.join(data, "trellis.db"))
+    with db:
+        db.execute("INSERT INTO retained(topic, payload, qos, time_ms) VALUES (?, ?, 0, 1)",
+                   (deep, b"deep"))
+        db.execute("INSERT INTO session_subscriptions(client_id, filter, qos) VALUES (?, ?, 0)",
+                   ("deep-keeper", deep))
+    db.close()
+
+    second = make_trellis(data_dir=data, ports=ports).start()
+    second.wait_for_log("saved topics no longer valid left out retained=1 subscriptions=1")
+    assert first_message(second.mqtt_port, "reader", "#") == ("kept/topic", b"kept", True)
+    keeper, got, present = connect(second.mqtt_port, "deep-keeper", clean=False)
+    assert present == 1
+    publish(second.mqtt_port, "live/x", "live")
+    assert got.get(timeout=TIMEOUT).payload == b"live"
+    keeper.disconnect()
+    keeper.loop_stop()
+    assert second.stop() == 0
