@@ -22,7 +22,7 @@ constexpr int kEventsPerPass = 64;
 
 // --- libcoap's log, routed into ours ---
 
-void coap_log_to_trellis(coap_log_t level, const char* message) {
+void coap_log_to_trellis(coap_log_t level, const char* message) noexcept {
   std::string_view text(message);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   if (level <= LOG_ERR) {
@@ -94,9 +94,14 @@ std::string token_of(const coap_pdu_t* pdu) {
 }
 
 // --- request handlers on our resources ---
+//
+// libcoap calls these from C frames, which an exception must not unwind
+// through: the server's handlers survive their own exceptions
+// (survive_throw), so what could still escape is running out of memory,
+// and noexcept makes that a clean stop.
 
 void on_request(coap_resource_t*, coap_session_t* session, const coap_pdu_t* request,
-                const coap_string_t*, coap_pdu_t* response) {
+                const coap_string_t*, coap_pdu_t* response) noexcept {
   CoapRuntime* rt = runtime_of(session);
   IncomingRequest in;
   in.session = session;
@@ -122,7 +127,7 @@ void on_request(coap_resource_t*, coap_session_t* session, const coap_pdu_t* req
 // --- responses to our requests ---
 
 coap_response_t on_response(coap_session_t* session, const coap_pdu_t*, const coap_pdu_t* received,
-                            const coap_mid_t) {
+                            const coap_mid_t) noexcept {
   const auto code = static_cast<uint8_t>(coap_pdu_get_code(received));
   if (code == 0) return COAP_RESPONSE_OK;  // an empty ACK: the answer comes later
   CoapResponse rsp;
@@ -138,7 +143,7 @@ coap_response_t on_response(coap_session_t* session, const coap_pdu_t*, const co
 }
 
 void on_nack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason,
-             const coap_mid_t) {
+             const coap_mid_t) noexcept {
   if (!sent) return;
   const std::string token = token_of(sent);
   if (token.empty()) return;
@@ -165,13 +170,13 @@ void on_nack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_re
   runtime_of(session)->handlers().failure(token, reason == COAP_NACK_RST, why);
 }
 
-int on_coap_event(coap_session_t* session, const coap_event_t event) {
+int on_coap_event(coap_session_t* session, const coap_event_t event) noexcept {
   runtime_of(session)->on_event(session, static_cast<int>(event));
   return 0;
 }
 
 const coap_bin_const_t* on_psk_identity(coap_bin_const_t* identity, coap_session_t* session,
-                                        void*) {
+                                        void*) noexcept {
   CoapRuntime* rt = runtime_of(session);
   const std::string id(reinterpret_cast<const char*>(identity->s), identity->length);
   auto key = rt->handlers().psk(id);
@@ -180,14 +185,14 @@ const coap_bin_const_t* on_psk_identity(coap_bin_const_t* identity, coap_session
 }
 
 int on_certificate(const char* cn, const uint8_t*, size_t, coap_session_t* session, unsigned depth,
-                   int, void*) {
+                   int, void*) noexcept {
   // Called for each certificate of the chain; depth 0 is the client's own.
   // Validity is OpenSSL's call (verify_peer_cert); we only remember the name.
   if (depth == 0 && cn) runtime_of(session)->remember_certificate(session, cn);
   return 1;
 }
 
-void release_payload(coap_session_t*, void* app_ptr) {
+void release_payload(coap_session_t*, void* app_ptr) noexcept {
   delete static_cast<std::string*>(app_ptr);
 }
 

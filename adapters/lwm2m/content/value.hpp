@@ -67,11 +67,11 @@ Result<Value> coerce(Value v, objects::ResourceType type);
 // The model's type for a record's resource, if the lookup knows it.
 std::optional<objects::ResourceType> lookup_type(const TypeLookup& lookup, const Path& path);
 
-// "66:0" <-> ObjLnk, as text, LwM2M JSON "ov" and SenML "vlo" write it.
 // A whole double within int64's range, converted; nothing otherwise (the
 // cast alone would be undefined out of range).
 std::optional<int64_t> double_to_int64(double d);
 
+// "66:0" <-> ObjLnk, as text, LwM2M JSON "ov" and SenML "vlo" write it.
 std::optional<ObjLnk> parse_objlnk(std::string_view text);
 std::string format_objlnk(const ObjLnk& link);
 
