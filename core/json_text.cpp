@@ -28,4 +28,11 @@ bool json_nesting_within(std::string_view text, int max_depth) {
   return true;
 }
 
+std::optional<std::string> string_member(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 }  // namespace trellis

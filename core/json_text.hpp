@@ -1,5 +1,9 @@
 #pragma once
-// A check on JSON text from the network, made before it is parsed.
+// JSON from the network: a check on its text before it is parsed, and reading
+// members whose type the sender chose.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace trellis {
@@ -11,5 +15,9 @@ inline constexpr int max_json_depth = 32;
 
 // Whether [ and { outside strings nest at most `max_depth` deep.
 bool json_nesting_within(std::string_view text, int max_depth = max_json_depth);
+
+// The member `key` of `object` when it is a string; nothing when it is absent,
+// of another type, or `object` is not an object (json::value() would throw).
+std::optional<std::string> string_member(const nlohmann::json& object, std::string_view key);
 
 }  // namespace trellis

@@ -81,17 +81,13 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
   auto doc = nlohmann::json::parse(msg.body(), nullptr, false);
   if (!doc.is_object()) return;
   // Anyone allowed to publish on these topics can send them: members of
-  // another type read as absent (json::value() would throw).
-  const auto text = [](const nlohmann::json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  auto type = text(doc, "msgType");
+  // another type read as absent.
+  auto type = string_member(doc, "msgType").value_or("");
   // An observe command's answer carries the current value, like a read.
   if (type != "read" && type != "observe" && type != "notify") return;
   auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return;
-  auto code = text(*data, "code");
+  auto code = string_member(*data, "code").value_or("");
   if (code != "2.05" && code != "2.04") return;
   auto content = data->find("content");
   if (content == data->end() || !content->is_array()) return;
@@ -107,7 +103,7 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
     const auto& v = item["value"];
     Point p;
     p.device_id = *id;
-    p.key = item["path"].is_string() ? item["path"].get<std::string>() : std::string();
+    p.key = string_member(item, "path").value_or("");
     // A value the client time-stamped (SenML "t", seconds) is stored at that time.
     const auto t = item.find("time");
     const double t_ms = t != item.end() && t->is_number() ? t->get<double>() * 1000 : -1;

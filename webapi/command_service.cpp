@@ -237,13 +237,8 @@ void CommandService::on_ack(const std::string& device_id, std::string_view paylo
           << "ack for an unknown task" << log::kv("device", device_id) << log::kv("uid", uid);
       continue;
     }
-    // Members of another type read as absent: json::value() would throw.
-    const auto text = [&ack](const char* key) {
-      const auto it = ack.find(key);
-      return it != ack.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    const std::string status = text("status");
-    const std::string message = text("message");
+    const std::string status = string_member(ack, "status").value_or("");
+    const std::string message = string_member(ack, "message").value_or("");
     const auto to = status == "OK" ? db::CommandState::done : db::CommandState::failed;
     auto r = db_.commands().transition(
         uid, to, ack,

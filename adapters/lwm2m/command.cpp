@@ -38,12 +38,6 @@ Error field_error(std::string code, std::string_view field, std::string message)
   return make_error(std::move(code), "data." + std::string(field) + ": " + message);
 }
 
-std::optional<std::string> string_field(const json& data, std::string_view name) {
-  const auto it = data.find(name);
-  if (it == data.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 // "/3/0/1?pmin=10&pmax=60" -> path text and query items.
 struct SplitPath {
   std::string path;
@@ -120,7 +114,7 @@ Result<ResourceRecord> record_from(const json& entry, const Path& path, const Ty
     }
     type = entry["type"].get<std::string>();
   }
-  auto value = value_from_json(entry["value"], type, string_field(entry, "encoding"),
+  auto value = value_from_json(entry["value"], type, string_member(entry, "encoding"),
                                model_type(lookup, path), path);
   if (!value) return value.error();
   return ResourceRecord{path, std::move(*value), std::nullopt};
@@ -172,7 +166,7 @@ Status parse_write(const json& data, Command& cmd, const TypeLookup& lookup) {
     // EMQX's choice: an instance is partially updated, a resource replaced.
     cmd.replace = base->depth() == 3;
   }
-  if (const auto mode = string_field(data, "mode")) {
+  if (const auto mode = string_member(data, "mode")) {
     if (*mode != "replace" && *mode != "update") {
       return field_error("bad_command", "mode", "must be \"replace\" or \"update\"");
     }

@@ -30,5 +30,14 @@ TEST(JsonNesting, TheDefaultLimitIsMaxJsonDepth) {
   EXPECT_FALSE(json_nesting_within(std::string(1 << 20, '[')));
 }
 
+TEST(StringMember, OnlyAStringMemberIsRead) {
+  const auto j = nlohmann::json::parse(R"({"s": "x", "n": 1, "o": {}, "z": null, "e": ""})");
+  EXPECT_EQ(string_member(j, "s"), "x");
+  EXPECT_EQ(string_member(j, "e"), "");
+  for (const char* key : {"n", "o", "z", "missing"}) EXPECT_EQ(string_member(j, key), std::nullopt);
+  EXPECT_EQ(string_member(nlohmann::json::array({"s"}), "s"), std::nullopt);
+  EXPECT_EQ(string_member(nlohmann::json("s"), "s"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace trellis
