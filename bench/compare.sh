@@ -7,7 +7,13 @@
 #
 #   bench/compare.sh --trellis build/app/trellis --loadgen build/bench/loadgen \
 #                    [--mosquitto mosquitto] [--runs 3] [--scale default|full] \
-#                    [--only fanin0,fanin1,fanout0,lat0,lat1,idle,connrate] [--keep DIR]
+#                    [--only fanin0,fanin1,fanout0,lat0,lat1,idle,connrate] [--keep DIR] \
+#                    [--pin-latency none|same|apart]
+#
+# --pin-latency places the latency rows' broker and load generator with
+# taskset: on one CPU (same) or on CPUs 0 and 1 (apart). A paced message
+# wakes both in turn, and a wake-up on another CPU is an interrupt between
+# virtual CPUs; pinning shows how much of a figure that path is.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,10 +24,17 @@ runs=3
 scale="default"
 only=""
 timeout_s=120
+pin_latency="none"
 
-parse_options "trellis loadgen mosquitto runs scale only keep timeout=timeout_s" "$@"
+parse_options "trellis loadgen mosquitto runs scale only keep timeout=timeout_s pin-latency=pin_latency" "$@"
 require_binaries --loadgen "$loadgen" loadgen
 command -v "$mosquitto" >/dev/null || { echo "compare.sh: mosquitto not found ($mosquitto)" >&2; exit 2; }
+case "$pin_latency" in
+  none) ;;
+  same|apart) command -v taskset >/dev/null || { echo "compare.sh: --pin-latency needs taskset" >&2; exit 2; }
+              (( $(nproc) >= 2 )) || { echo "compare.sh: --pin-latency needs two CPUs" >&2; exit 2; } ;;
+  *) echo "compare.sh: --pin-latency is none, same or apart" >&2; exit 2 ;;
+esac
 
 # The idle row holds thousands of sockets in each broker and in the load generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -69,7 +82,7 @@ log_dest stderr
 log_type error
 EOF
   if [[ "$nodelay" == 1 ]]; then echo "set_tcp_nodelay true" >>"$conf"; fi
-  "$mosquitto" -c "$conf" >"$work/mosquitto.log" 2>&1 &
+  "${server_prefix[@]}" "$mosquitto" -c "$conf" >"$work/mosquitto.log" 2>&1 &
   server_pid=$!
 }
 
@@ -82,8 +95,14 @@ declare -A result figures cpus steals lost reordered failed p50s maxes
 for row in "${rows[@]}"; do
   IFS='|' read -r name args figure <<<"$row"
   if [[ -n "$only" && ",$only," != *",$name,"* ]]; then continue; fi
-  nodelay=0
-  [[ "$name" == lat* ]] && nodelay=1
+  nodelay=0 server_prefix=() loadgen_prefix=()
+  if [[ "$name" == lat* ]]; then
+    nodelay=1
+    case "$pin_latency" in
+      same) server_prefix=(taskset -c 1) loadgen_prefix=(taskset -c 1) ;;
+      apart) server_prefix=(taskset -c 0) loadgen_prefix=(taskset -c 1) ;;
+    esac
+  fi
   for broker in trellis mosquitto; do
     figures[$broker]="" cpus[$broker]="" steals[$broker]="" p50s[$broker]="" maxes[$broker]=""
     lost[$broker]=0 reordered[$broker]=0 failed[$broker]=0
@@ -105,7 +124,7 @@ for row in "${rows[@]}"; do
       wait_for_tcp "$port"
       sleep 0.2
       # shellcheck disable=SC2086
-      line=$("$loadgen" $args --port="$port" --pid="$server_pid" --label="$broker" \
+      line=$("${loadgen_prefix[@]}" "$loadgen" $args --port="$port" --pid="$server_pid" --label="$broker" \
         --timeout="$timeout_s" || true)
       echo "$line" >>"$raw"
       echo "$name $broker run $run: $line" >&2
@@ -153,7 +172,7 @@ describe() {
 }
 
 echo
-echo "Runs per cell: $runs (median shown); scale: $scale; open-file limit: $fd_limit; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Runs per cell: $runs (median shown); scale: $scale; latency rows pinned: $pin_latency; open-file limit: $fd_limit; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| scenario | figure | Trellis | Mosquitto | Trellis / Mosquitto | Trellis CPU µs per unit | Mosquitto CPU µs per unit | steal % T / M | lost/reordered T | lost/reordered M | failed runs T/M |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"

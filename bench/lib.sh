@@ -9,6 +9,10 @@ script=${0##*/}  # messages name the driver, not this file
 # Every driver takes --trellis PATH and --keep DIR; the functions below use them.
 trellis=""
 keep=""
+# Put before a server's command line: `taskset -c LIST` keeps it on those
+# CPUs. A prefix, not a function: `function &` would make server_pid a
+# subshell's, and stopping that would leave the server running.
+server_prefix=()
 
 # Prints the driver's header comment: its usage.
 print_help() {
@@ -123,7 +127,7 @@ start_trellis() {  # data_dir log_file key=value...
     if [[ " $* " != *" $key="* ]] && trellis_has "$key"; then args+=(--set "$key=0"); fi
   done
   rm -rf "$dir"; mkdir -p "$dir"
-  "$trellis" "${args[@]}" >"$log" 2>&1 &
+  "${server_prefix[@]}" "$trellis" "${args[@]}" >"$log" 2>&1 &
   server_pid=$!
 }
 
