@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -72,6 +74,32 @@ std::string generated_client_id() {
   for (int i = 0; i < 16; ++i) id += digits[rng() % 16];
   return id;
 }
+
+// While a connection handles what it read (see with_writes_held), the
+// connections its messages wake on this thread are listed here; null otherwise.
+thread_local std::vector<std::shared_ptr<Connection>>* woken_by_this_read = nullptr;
+
+// Lists the connections woken while it lives; nests.
+class WokenByRead {
+ public:
+  WokenByRead() : outer_(std::exchange(woken_by_this_read, &woken_)) {}
+  // If handling threw, the woken are still woken, the usual way.
+  ~WokenByRead() {
+    woken_by_this_read = outer_;
+    for (auto& c : woken_) c->wake();
+  }
+  WokenByRead(const WokenByRead&) = delete;
+  WokenByRead& operator=(const WokenByRead&) = delete;
+
+  std::vector<std::shared_ptr<Connection>> take() {
+    woken_by_this_read = outer_;
+    return std::exchange(woken_, {});
+  }
+
+ private:
+  std::vector<std::shared_ptr<Connection>> woken_;
+  std::vector<std::shared_ptr<Connection>>* outer_;
+};
 
 }  // namespace
 
@@ -166,6 +194,10 @@ void Connection::shut_down() {
 }
 
 void Connection::wake() {
+  if (woken_by_this_read) {
+    woken_by_this_read->push_back(shared_from_this());
+    return;
+  }
   asio::post(strand_, [self = shared_from_this()] { self->pump(); });
 }
 
@@ -231,10 +263,30 @@ bool Connection::consume_batched(ErrorCode ec, std::size_t n) {
 
 template <typename Handle>
 bool Connection::with_writes_held(Handle&& handle) {
-  // What answers the packets handled (PUBACKs, say) goes out in one write.
-  holding_writes_ = true;
-  bool open = handle();
-  holding_writes_ = false;
+  // What the packets handled answer (PUBACKs, say) goes out in one write,
+  // after the first subscriber they woke has been written to. That one is
+  // written here rather than posted: a posted write waits behind a poll of
+  // the reactor and the re-arming of the wait, three system calls between
+  // reading a message and writing it. The others are posted, so that the
+  // I/O threads share a fan-out.
+  bool open;
+  std::vector<std::shared_ptr<Connection>> woken;
+  {
+    WokenByRead collect;
+    holding_writes_ = true;
+    open = handle();
+    holding_writes_ = false;
+    woken = collect.take();
+  }
+  for (std::size_t i = 0; i < woken.size(); ++i) {
+    auto pump = [c = woken[i]] { c->pump(); };
+    // At once, unless another thread holds that connection's strand.
+    if (i == 0) {
+      asio::dispatch(woken[i]->strand_, std::move(pump));
+    } else {
+      asio::post(woken[i]->strand_, std::move(pump));
+    }
+  }
   if (!closed_) start_write();
   return open && !closed_;
 }

@@ -38,7 +38,9 @@ class Connection final : public SessionOwner,
   // what the socket already holds (bounded); TLS and WebSocket close at once.
   void shut_down();
 
-  // From the session, on any thread: there are messages to send.
+  // From the session, on any thread: there are messages to send. Woken while
+  // a plain TCP connection on this thread handles a read, it writes right
+  // after that read; otherwise the write is posted to its strand.
   void wake() override;
   // From Readiness: the socket can be read or written.
   void on_ready() override;
