@@ -1,5 +1,6 @@
 #include "db/application_store.hpp"
 
+#include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/topic.hpp"
 #include "db/cursor.hpp"
@@ -23,11 +24,17 @@ std::string select_where(std::string_view condition) {
   return "SELECT " + std::string(columns) + " FROM applications WHERE " + std::string(condition);
 }
 
-Acl parse_stored_acl(const std::string& text) {
+Acl parse_stored_acl(const std::string& application, const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   auto acl = acl_from_json(j);
-  // A stored ACL that no longer parses grants nothing.
-  return acl ? *acl : Acl{};
+  if (acl) return *acl;
+  // Grants nothing: saved by a version that allowed more (topics of more
+  // levels, say) or changed outside Trellis. Said, so that an operator finds
+  // why the application is refused everything; read on every look-up.
+  TLOG_LIMITED(warn, "db") << "stored ACL no longer valid; it grants nothing, store it again"
+                           << log::kv("application", application)
+                           << log::kv("error", acl.error().message);
+  return Acl{};
 }
 
 Application read_row(const Statement& st) {
@@ -36,7 +43,7 @@ Application read_row(const Statement& st) {
   a.username = st.column_optional_text(1);
   a.has_password = st.column_int(2) != 0;
   a.has_api_key = st.column_int(3) != 0;
-  a.acl = parse_stored_acl(st.column_text(4));
+  a.acl = parse_stored_acl(a.name, st.column_text(4));
   a.created_ms = st.column_int(5);
   a.updated_ms = st.column_int(6);
   return a;
@@ -278,8 +285,10 @@ Result<std::optional<ApplicationStore::Login>> ApplicationStore::login_for_usern
         "SELECT name, password_hash, api_key_sha256, acl FROM applications WHERE username = ?");
     st.bind(1, username);
     if (!st.step()) return std::optional<Login>();
-    Login l{st.column_text(0), st.column_optional_text(1), st.column_optional_text(2),
-            parse_stored_acl(st.column_text(3))};
+    std::string name = st.column_text(0);
+    Acl acl = parse_stored_acl(name, st.column_text(3));
+    Login l{std::move(name), st.column_optional_text(1), st.column_optional_text(2),
+            std::move(acl)};
     st.reset();
     return std::optional<Login>(std::move(l));
   });

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "db/device_store.hpp"
+#include "db/sqlite.hpp"
 #include "db_test_util.hpp"
 
 namespace trellis::db {
@@ -76,6 +77,27 @@ TEST_F(ApplicationStoreTest, AclIsValidatedAndRoundTrips) {
             "invalid_argument");
   EXPECT_EQ(acl_from_json(nlohmann::json{{"write", {"x"}}}).error().code, "invalid_argument");
   EXPECT_EQ(acl_from_json(nlohmann::json{{"publish", "x"}}).error().code, "invalid_argument");
+}
+
+TEST_F(ApplicationStoreTest, AStoredAclThatNoLongerParsesGrantsNothingAndSaysSo) {
+  ASSERT_TRUE(apps().create(NewApplication{.name = "old", .acl = Acl{{"a/#"}, {"a/#"}, {}}}));
+  // As an earlier version could have stored it: a filter past today's level limit.
+  std::string deep = "a";
+  for (int i = 0; i < 300; ++i) deep += "/a";
+  auto c =
+      Connection::open(test_options(dir_.path()).path, Connection::Mode::read_write_create, 1000);
+  const std::string acl = nlohmann::json{{"publish", {deep}}, {"subscribe", {"#"}}}.dump();
+  c.prepare("UPDATE applications SET acl = ? WHERE name = 'old'").bind(1, acl).run();
+  ASSERT_EQ(c.changes(), 1);
+
+  ::testing::internal::CaptureStderr();
+  auto r = apps().get("old");
+  std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->acl.publish.empty());
+  EXPECT_TRUE(r->acl.subscribe.empty());
+  EXPECT_NE(log.find("stored ACL no longer valid"), std::string::npos) << log;
+  EXPECT_NE(log.find("application=old"), std::string::npos) << log;
 }
 
 TEST_F(ApplicationStoreTest, PatchListAndRemove) {
