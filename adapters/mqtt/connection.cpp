@@ -274,8 +274,12 @@ bool Connection::with_writes_held(Handle&& handle) {
   {
     WokenByRead collect;
     holding_writes_ = true;
+    // Released however handle() ends: a connection left holding would never write again.
+    struct Release {
+      bool& flag;
+      ~Release() { flag = false; }
+    } release{holding_writes_};
     open = handle();
-    holding_writes_ = false;
     woken = collect.take();
   }
   for (std::size_t i = 0; i < woken.size(); ++i) {
