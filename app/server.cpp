@@ -15,6 +15,7 @@
 #include "adapters/mqttsn/gateway.hpp"
 #include "core/bus.hpp"
 #include "core/handler_guard.hpp"
+#include "core/io_loop.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/topic.hpp"
@@ -419,11 +420,20 @@ void Server::drain(std::chrono::steady_clock::time_point give_up) {
 
 void Server::run() {
   unsigned n = cfg_.thread_count();
-  TLOG(info, "trellis") << "ready" << log::kv("version", TRELLIS_VERSION) << log::kv("threads", n);
+  auto busy_poll = cfg_.busy_poll();
+  if (n > 1 && busy_poll.count() > 0) {
+    // Threads sharing one io_context also share its reactor: one of them
+    // sleeps in it, and the others' polling cannot see the sockets.
+    TLOG(warn, "trellis") << "busy_poll_us works with one I/O thread (threads=1); not polling"
+                          << log::kv("threads", n);
+    busy_poll = std::chrono::microseconds::zero();
+  }
+  TLOG(info, "trellis") << "ready" << log::kv("version", TRELLIS_VERSION) << log::kv("threads", n)
+                        << log::kv("busy_poll_us", busy_poll.count());
   // Asio leaves the io_context usable after a handler throws: run it again.
   Counter& thrown = handler_exceptions(parts_->metrics);
-  auto run = [this, &thrown] {
-    while (!survive_throw(thrown, "trellis", [this] { io_.run(); })) {
+  auto run = [this, &thrown, busy_poll] {
+    while (!survive_throw(thrown, "trellis", [this, busy_poll] { run_io(io_, busy_poll); })) {
     }
   };
   std::vector<std::thread> threads;

@@ -8,7 +8,10 @@
 #   bench/compare.sh --trellis build/app/trellis --loadgen build/bench/loadgen \
 #                    [--mosquitto mosquitto] [--runs 3] [--scale default|full] \
 #                    [--only fanin0,fanin1,fanout0,lat0,lat1,idle,connrate] [--keep DIR] \
-#                    [--pin-latency none|same|apart]
+#                    [--pin-latency none|same|apart] [--trellis-set KEY=VALUE,...]
+#
+# --trellis-set gives every Trellis run these settings on top of the ones
+# below (e.g. busy_poll_us=200); the table's heading repeats them.
 #
 # --pin-latency places the latency rows' broker and load generator with
 # taskset: on one CPU (same) or on CPUs 0 and 1 (apart). A paced message
@@ -25,8 +28,9 @@ scale="default"
 only=""
 timeout_s=120
 pin_latency="none"
+trellis_set=""
 
-parse_options "trellis loadgen mosquitto runs scale only keep timeout=timeout_s pin-latency=pin_latency" "$@"
+parse_options "trellis loadgen mosquitto runs scale only keep timeout=timeout_s pin-latency=pin_latency trellis-set=trellis_set" "$@"
 require_binaries --loadgen "$loadgen" loadgen
 command -v "$mosquitto" >/dev/null || { echo "compare.sh: mosquitto not found ($mosquitto)" >&2; exit 2; }
 case "$pin_latency" in
@@ -35,6 +39,9 @@ case "$pin_latency" in
               (( $(nproc) >= 2 )) || { echo "compare.sh: --pin-latency needs two CPUs" >&2; exit 2; } ;;
   *) echo "compare.sh: --pin-latency is none, same or apart" >&2; exit 2 ;;
 esac
+
+trellis_settings=()
+if [[ -n "$trellis_set" ]]; then IFS=',' read -r -a trellis_settings <<<"$trellis_set"; fi
 
 # The idle row holds thousands of sockets in each broker and in the load generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -117,7 +124,8 @@ for row in "${rows[@]}"; do
       port=$(free_port tcp)
       if [[ "$broker" == trellis ]]; then
         start_trellis "$work/trellis-data" "$work/trellis.log" mqtt.bind=127.0.0.1 \
-          mqtt.tcp_port="$port" mqtt.max_queued_messages=200000 mqtt.max_inflight=32
+          mqtt.tcp_port="$port" mqtt.max_queued_messages=200000 mqtt.max_inflight=32 \
+          "${trellis_settings[@]}"
       else
         start_mosquitto "$port" "$nodelay"
       fi
@@ -172,7 +180,7 @@ describe() {
 }
 
 echo
-echo "Runs per cell: $runs (median shown); scale: $scale; latency rows pinned: $pin_latency; open-file limit: $fd_limit; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Runs per cell: $runs (median shown); scale: $scale; Trellis settings: ${trellis_set:-defaults}; latency rows pinned: $pin_latency; open-file limit: $fd_limit; $(nproc) cores; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| scenario | figure | Trellis | Mosquitto | Trellis / Mosquitto | Trellis CPU µs per unit | Mosquitto CPU µs per unit | steal % T / M | lost/reordered T | lost/reordered M | failed runs T/M |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"

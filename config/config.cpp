@@ -373,6 +373,10 @@ unsigned Config::thread_count() const {
   return n;
 }
 
+std::chrono::microseconds Config::busy_poll() const {
+  return std::chrono::microseconds(get_int("busy_poll_us"));
+}
+
 std::optional<std::string> process_env(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   if (!v) return std::nullopt;

@@ -2,6 +2,7 @@
 // The effective configuration: every schema key with a checked value and the
 // place that value came from. Built once at start-up by load(), then read-only,
 // so any thread may read it.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -50,6 +51,7 @@ class Config {
   std::filesystem::path db_path() const;
   // threads, with 0 resolved to one fewer than the cores (at least 1).
   unsigned thread_count() const;
+  std::chrono::microseconds busy_poll() const;
 
  private:
   friend class Loader;

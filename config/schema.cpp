@@ -66,6 +66,12 @@ std::vector<KeySpec> build_schema() {
                       "Threads running the I/O loop; 0 = one per CPU core but one (at least 1), "
                       "which leaves a core "
                       "to the database writer and the network stack."));
+  s.push_back(integer("busy_poll_us", 0, 0, 10000,
+                      "Microseconds an I/O thread with nothing to do keeps polling before it "
+                      "sleeps; 0 = sleep at once. Spares messages that arrive within the window "
+                      "the wake-up of a sleeping thread, and costs up to that much CPU time per "
+                      "wake-up spared: at 10k messages/s, 200 keeps a core busy. Only with one "
+                      "I/O thread (threads resolving to 1)."));
   s.push_back(choice("log.level", "info", {"trace", "debug", "info", "warn", "error", "off"},
                      "Lowest level written to the log."));
 

@@ -113,3 +113,39 @@ def test_port_in_use_fails_start_up_with_a_clear_message():
         assert not started
         assert code == 1
         assert any(str(port) in l and "cannot listen" in l for l in t.lines)
+
+
+def round_trips(port, tag):
+    """QoS 0, 1 and 2 through the broker, each after the previous one arrived."""
+    import mqtt_support as m
+    sub = m.Client(port, f"{tag}-sub")
+    assert sub.subscribe(f"{tag}/#", 2) == [2]
+    pub = m.Client(port, f"{tag}-pub")
+    for qos in range(3):
+        pub.publish(f"{tag}/q{qos}", f"qos {qos}".encode(), qos=qos)
+        got = sub.get()
+        assert (got.topic, got.payload, got.qos) == (f"{tag}/q{qos}", f"qos {qos}".encode(), qos)
+    for c in (sub, pub):
+        c.disconnect()
+
+
+def test_busy_polling_serves_clients_wakes_timers_and_stops_cleanly():
+    import mqtt_support as m
+    with Trellis(settings={"threads": 1, "busy_poll_us": 500}) as t:  # exits 0 or fails
+        assert "threads=1 busy_poll_us=500" in t.lines[t.wait_for_log(" ready ")]
+        round_trips(t.mqtt_port, "poll")
+        # A timer (keepalive) fires while the loop alternates between polling and sleeping.
+        raw = m.RawClient(t.mqtt_port)
+        raw.connect("silent", keepalive=1)
+        t.wait_for_log("keepalive expired client=silent ")
+        raw.wait_closed()
+        round_trips(t.mqtt_port, "again")
+    assert any("stopped" in l for l in t.lines)
+
+
+def test_busy_polling_with_more_than_one_thread_is_left_off_and_says_so():
+    with Trellis(settings={"threads": 2, "busy_poll_us": 200}) as t:
+        warning = t.wait_for_log("busy_poll_us works with one I/O thread (threads=1); not polling")
+        assert "threads=2" in t.lines[warning]
+        assert "threads=2 busy_poll_us=0" in t.lines[t.wait_for_log(" ready ")]
+        round_trips(t.mqtt_port, "threads")

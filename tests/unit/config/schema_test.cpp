@@ -22,6 +22,7 @@ const std::vector<Expected>& contract() {
   static const std::vector<Expected> keys = {
       {"data_dir", "./data"},
       {"threads", 0},
+      {"busy_poll_us", 0},
       {"log.level", "info"},
       {"mqtt.bind", "127.0.0.1"},
       {"mqtt.tcp_port", 1883},
