@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "config/value.hpp"
+#include "core/topic.hpp"
 
 namespace trellis::config {
 
@@ -171,6 +172,7 @@ class Loader {
     }
     require_pair("mqtt.tls.cert", "mqtt.tls.key");
     require_pair("lwm2m.dtls.cert", "lwm2m.dtls.key");
+    check_lwm2m_topic_depth();
   }
 
   Result<Config> finish() {
@@ -246,6 +248,28 @@ class Loader {
     auto& e = config_.entries_.at(key);
     e.value = std::move(value);
     e.origin = origin;
+  }
+
+  // Each key passes alone, but the LwM2M server publishes on (and subscribes
+  // to) {prefix}/{endpoint}/{topic}: past the level limit, nothing there could
+  // be routed, so say so at start-up rather than drop every message.
+  void check_lwm2m_topic_depth() {
+    const auto& prefix = config_.entries_.at("lwm2m.topic_prefix");
+    for (const char* key : {"lwm2m.topics.command", "lwm2m.topics.response", "lwm2m.topics.notify",
+                            "lwm2m.topics.register", "lwm2m.topics.update"}) {
+      const auto& suffix = config_.entries_.at(key);
+      const std::string full =
+          prefix.value.get<std::string>() + "/endpoint/" + suffix.value.get<std::string>();
+      const bool is_filter = std::string_view(key) == "lwm2m.topics.command";
+      Status st = is_filter ? topic::validate_filter(full) : topic::validate_name(full);
+      if (st) continue;
+      // Blame the one that was set; both set, the suffix.
+      const bool blame_prefix = suffix.origin == default_origin;
+      fail("config: " + std::string(blame_prefix ? "lwm2m.topic_prefix" : key) +
+           ": {lwm2m.topic_prefix}/{endpoint}/{" + key + "} is an invalid topic: " +
+           st.error().message + " (from " + (blame_prefix ? prefix.origin : suffix.origin) + ")");
+      return;
+    }
   }
 
   void require_pair(const std::string& a, const std::string& b) {

@@ -332,6 +332,34 @@ TEST(AcrossKeys, LifetimeMinEqualToMaxIsFine) {
   EXPECT_TRUE(load(with_sets({"lwm2m.lifetime_min=60", "lwm2m.lifetime_max=60"}), no_env()).ok());
 }
 
+// "a/a/.../a" with n levels.
+std::string levels(std::size_t n) {
+  std::string s = "a";
+  for (std::size_t i = 1; i < n; ++i) s += "/a";
+  return s;
+}
+
+TEST(AcrossKeys, LwM2MTopicsPastTheLevelLimitBlameThePrefixWhenOnlyItWasSet) {
+  // 198 + the endpoint + "dn/#" = 201 levels; the command filter is checked first.
+  EXPECT_EQ(set_error("lwm2m.topic_prefix=" + levels(198)),
+            "config: lwm2m.topic_prefix: {lwm2m.topic_prefix}/{endpoint}/{lwm2m.topics.command} "
+            "is an invalid topic: topic filter has over 200 levels (from --set)");
+  EXPECT_TRUE(load(with_sets({"lwm2m.topic_prefix=" + levels(197)}), no_env()).ok());
+}
+
+TEST(AcrossKeys, LwM2MTopicsPastTheLevelLimitBlameTheTopicThatWasSet) {
+  EXPECT_EQ(load_error(with_sets({"lwm2m.topic_prefix=" + levels(100),
+                                  "lwm2m.topics.notify=" + levels(100)}),
+                       no_env()),
+            "config: lwm2m.topics.notify: {lwm2m.topic_prefix}/{endpoint}/{lwm2m.topics.notify} "
+            "is an invalid topic: topic name has over 200 levels (from --set)");
+  // The command filter counts its "#" as a level.
+  EXPECT_EQ(load_error(with_sets({"lwm2m.topics.command=" + levels(198) + "/#"}), no_env()),
+            "config: lwm2m.topics.command: {lwm2m.topic_prefix}/{endpoint}/{lwm2m.topics.command} "
+            "is an invalid topic: topic filter has over 200 levels (from --set)");
+  EXPECT_TRUE(load(with_sets({"lwm2m.topics.command=" + levels(197) + "/#"}), no_env()).ok());
+}
+
 TEST(AcrossKeys, TlsCertWithoutKey) {
   EXPECT_EQ(set_error("mqtt.tls.cert=server.pem"),
             "config: mqtt.tls.key: expected a file name because mqtt.tls.cert is set (from "
