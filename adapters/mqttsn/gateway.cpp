@@ -13,6 +13,7 @@
 
 #include "adapters/mqttsn/counters.hpp"
 #include "adapters/mqttsn/gateway_core.hpp"
+#include "adapters/mqttsn/peer_address.hpp"
 #include "core/log.hpp"
 
 namespace trellis::mqttsn {
@@ -25,47 +26,6 @@ namespace {
 
 // Datagrams handled per wake-up before other handlers get the thread.
 constexpr int datagrams_per_wake = 64;
-
-std::string address_text(const udp::endpoint& ep) {
-  auto addr = ep.address();
-  if (addr.is_v6()) {
-    // A v4-mapped peer is shown, and keyed, as plain IPv4.
-    auto v6 = addr.to_v6();
-    if (v6.is_v4_mapped()) {
-      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string() + ":" +
-             std::to_string(ep.port());
-    }
-    return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
-  }
-  return addr.to_string() + ":" + std::to_string(ep.port());
-}
-
-// "ip:port" or "[ip6]:port" back to an endpoint.
-std::optional<udp::endpoint> parse_address(const std::string& text) {
-  std::string host;
-  std::string port;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find("]:");
-    if (close == std::string::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) return std::nullopt;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  ErrorCode ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec || port.empty() || port.size() > 5) return std::nullopt;
-  unsigned long n = 0;
-  for (char ch : port) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    n = n * 10 + static_cast<unsigned long>(ch - '0');
-  }
-  if (n == 0 || n > 65535) return std::nullopt;
-  return udp::endpoint(addr, static_cast<uint16_t>(n));
-}
 
 template <class... Ts>
 struct Overloaded : Ts... {
