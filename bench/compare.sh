@@ -41,7 +41,12 @@ case "$pin_latency" in
 esac
 
 trellis_settings=()
-if [[ -n "$trellis_set" ]]; then IFS=',' read -r -a trellis_settings <<<"$trellis_set"; fi
+if [[ -n "$trellis_set" ]]; then
+  IFS=',' read -r -a split_settings <<<"$trellis_set"
+  for setting in "${split_settings[@]}"; do
+    [[ -n "$setting" ]] && trellis_settings+=("$setting")
+  done
+fi
 
 # The idle row holds thousands of sockets in each broker and in the load generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -135,6 +140,12 @@ for row in "${rows[@]}"; do
       line=$("${loadgen_prefix[@]}" "$loadgen" $args --port="$port" --pid="$server_pid" --label="$broker" \
         --timeout="$timeout_s" || true)
       echo "$line" >>"$raw"
+      # busy_poll_us needs one I/O thread, and the table must not claim polling
+      # that did not happen; checked after the run, when start-up is logged.
+      if [[ "$broker" == trellis ]] && grep -q "not polling" "$work/trellis.log"; then
+        echo "compare.sh: trellis is not polling (busy_poll_us needs threads=1): $(grep "not polling" "$work/trellis.log")" >&2
+        exit 2
+      fi
       echo "$name $broker run $run: $line" >&2
       [[ "$(field "$line" ok)" == 1 ]] || failed[$broker]=$((failed[$broker] + 1))
       figures[$broker]+="$(field "$line" "$figure")"$'\n'

@@ -71,7 +71,8 @@ std::vector<KeySpec> build_schema() {
                       "sleeps; 0 = sleep at once. Spares messages that arrive within the window "
                       "the wake-up of a sleeping thread, and costs up to that much CPU time per "
                       "wake-up spared: at 10k messages/s, 200 keeps a core busy. Only with one "
-                      "I/O thread (threads resolving to 1)."));
+                      "I/O thread (threads resolving to 1), and worth it only where that thread "
+                      "has a CPU to itself."));
   s.push_back(choice("log.level", "info", {"trace", "debug", "info", "warn", "error", "off"},
                      "Lowest level written to the log."));
 

@@ -45,9 +45,13 @@ TEST_P(RunIo, ReturnsWhenTheWorkRunsOut) {
   asio::io_context io;
   int ran = 0;
   for (int i = 0; i < 3; ++i) asio::post(io, [&] { ++ran; });
-  // A handler that leaves more work behind: the loop must not return before it.
-  asio::steady_timer timer(io, milliseconds(5));
-  timer.async_wait([&](boost::system::error_code) { ++ran; });
+  // A handler that leaves work behind, due after the 2 ms window: the loop
+  // must sleep until it, not return.
+  asio::steady_timer timer(io);
+  asio::post(io, [&] {
+    timer.expires_after(milliseconds(5));
+    timer.async_wait([&](boost::system::error_code) { ++ran; });
+  });
   Loop loop(io, busy_poll());
   ASSERT_TRUE(loop.finished());
   EXPECT_EQ(ran, 4);
@@ -57,8 +61,8 @@ TEST_P(RunIo, RunsWorkPostedFromAnotherThreadWhetherPollingOrAsleep) {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
   Loop loop(io, busy_poll());
-  // Posted at once (inside any poll window) and after a pause well past the
-  // 2 ms window (the loop is asleep in the kernel by then).
+  // Posted at once (likely inside the poll window) and after a pause well
+  // past the 2 ms window (likely once the loop has gone to sleep).
   for (auto pause : {milliseconds(0), milliseconds(50)}) {
     std::this_thread::sleep_for(pause);
     std::promise<std::thread::id> ran_on;
