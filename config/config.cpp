@@ -255,18 +255,18 @@ class Loader {
   // be routed, so say so at start-up rather than drop every message.
   void check_lwm2m_topic_depth() {
     const auto& prefix = config_.entries_.at("lwm2m.topic_prefix");
-    for (const char* key : {"lwm2m.topics.command", "lwm2m.topics.response", "lwm2m.topics.notify",
-                            "lwm2m.topics.register", "lwm2m.topics.update"}) {
-      const auto& suffix = config_.entries_.at(key);
+    for (const auto& spec : schema()) {
+      if (!spec.key.starts_with("lwm2m.topics.")) continue;
+      const auto& suffix = config_.entries_.at(spec.key);
       const std::string full =
           prefix.value.get<std::string>() + "/endpoint/" + suffix.value.get<std::string>();
-      const bool is_filter = std::string_view(key) == "lwm2m.topics.command";
-      Status st = is_filter ? topic::validate_filter(full) : topic::validate_name(full);
+      Status st = spec.check == Check::topic_filter ? topic::validate_filter(full)
+                                                    : topic::validate_name(full);
       if (st) continue;
       // Blame the one that was set; both set, the suffix.
       const bool blame_prefix = suffix.origin == default_origin;
-      fail("config: " + std::string(blame_prefix ? "lwm2m.topic_prefix" : key) +
-           ": {lwm2m.topic_prefix}/{endpoint}/{" + key + "} is an invalid topic: " +
+      fail("config: " + (blame_prefix ? std::string("lwm2m.topic_prefix") : spec.key) +
+           ": {lwm2m.topic_prefix}/{endpoint}/{" + spec.key + "} is an invalid topic: " +
            st.error().message + " (from " + (blame_prefix ? prefix.origin : suffix.origin) + ")");
       return;
     }

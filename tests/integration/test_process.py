@@ -6,6 +6,7 @@ import os
 import subprocess
 import tempfile
 
+import mqtt_support as m
 from trellis_process import TRELLIS_BIN, Trellis
 
 
@@ -117,7 +118,6 @@ def test_port_in_use_fails_start_up_with_a_clear_message():
 
 def round_trips(port, tag):
     """QoS 0, 1 and 2 through the broker, each after the previous one arrived."""
-    import mqtt_support as m
     sub = m.Client(port, f"{tag}-sub")
     assert sub.subscribe(f"{tag}/#", 2) == [2]
     pub = m.Client(port, f"{tag}-pub")
@@ -130,7 +130,6 @@ def round_trips(port, tag):
 
 
 def test_busy_polling_serves_clients_wakes_timers_and_stops_cleanly():
-    import mqtt_support as m
     with Trellis(settings={"threads": 1, "busy_poll_us": 500}) as t:  # exits 0 or fails
         assert "threads=1 busy_poll_us=500" in t.lines[t.wait_for_log(" ready ")]
         round_trips(t.mqtt_port, "poll")
