@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "core/text_encoding.hpp"
 #include "core/topic.hpp"
 #include "db/cursor.hpp"
 #include "db/database.hpp"
@@ -118,7 +119,7 @@ Result<Acl> acl_from_json(const nlohmann::json& j) {
 }
 
 std::string generate_api_key() {
-  return base64url_encode(random_bytes(32));
+  return base64_encode(random_bytes(32), Base64Alphabet::url, false);
 }
 
 ApplicationStore::ApplicationStore(Database& db) : db_(db) {}

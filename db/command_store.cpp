@@ -1,6 +1,7 @@
 #include "db/command_store.hpp"
 
 #include "core/message.hpp"
+#include "core/text_encoding.hpp"
 #include "db/cursor.hpp"
 #include "db/database.hpp"
 #include "db/device.hpp"

@@ -1,6 +1,6 @@
 #include "db/cursor.hpp"
 
-#include "db/encoding.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::db {
 
@@ -13,12 +13,12 @@ std::string encode_cursor(std::string_view tag, const std::vector<std::string>& 
     raw += ':';
     raw += f;
   }
-  return base64url_encode(raw);
+  return base64_encode(raw, Base64Alphabet::url, false);
 }
 
 std::optional<std::vector<std::string>> decode_cursor(std::string_view cursor, std::string_view tag,
                                                       std::size_t count) {
-  auto raw = base64url_decode(cursor);
+  auto raw = base64_decode(cursor);
   if (!raw) return std::nullopt;
   std::string_view s = *raw;
   if (s.substr(0, tag.size()) != tag) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "db/device_store.hpp"
 
 #include "core/message.hpp"
+#include "core/text_encoding.hpp"
 #include "db/cursor.hpp"
 #include "db/database.hpp"
 #include "db/encoding.hpp"

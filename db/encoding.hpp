@@ -1,20 +1,9 @@
 #pragma once
-// Byte encodings and digests the registry stores and compares.
-#include <optional>
+// Randomness and digests the registry stores and compares.
 #include <string>
 #include <string_view>
 
 namespace trellis::db {
-
-// RFC 4648 section 4 (with padding) and section 5 (URL-safe, without padding).
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-std::string base64url_encode(std::string_view bytes);
-std::optional<std::string> base64url_decode(std::string_view text);
-
-// Lower-case hex; decoding accepts either case and needs an even length.
-std::string hex_encode(std::string_view bytes);
-std::optional<std::string> hex_decode(std::string_view text);
 
 // Cryptographically random bytes (OpenSSL RAND_bytes).
 std::string random_bytes(std::size_t n);

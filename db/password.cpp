@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/text_encoding.hpp"
 #include "db/encoding.hpp"
 
 namespace trellis::db {

@@ -9,6 +9,7 @@
 #include "core/clients.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/text_encoding.hpp"
 #include "core/topic.hpp"
 #include "db/application_store.hpp"
 #include "db/command_store.hpp"

@@ -3,17 +3,11 @@
 #include <charconv>
 #include <limits>
 
+#include "core/text_encoding.hpp"
 #include "webapi/errors.hpp"
 
 namespace trellis::webapi {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Error bad(std::string message) {
   return make_error(std::string(code::bad_request), std::move(message));
@@ -28,8 +22,8 @@ Result<std::string> percent_decode(std::string_view s, bool plus_is_space) {
     const char c = s[i];
     if (c == '%') {
       if (i + 2 >= s.size()) return bad("truncated percent escape");
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
+      const int hi = hex_digit(s[i + 1]);
+      const int lo = hex_digit(s[i + 2]);
       if (hi < 0 || lo < 0) return bad("bad percent escape '" + std::string(s.substr(i, 3)) + "'");
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
@@ -123,61 +117,6 @@ std::vector<std::string> split_list(std::string_view value) {
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     value = value.substr(comma + 1);
-  }
-  return out;
-}
-
-namespace {
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-}  // namespace
-
-Result<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return bad("base64 text length must be a multiple of 4");
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = text[i + k];
-      if (c == '=' && last && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return bad("base64 padding in the middle");
-      v[k] = b64_value(c);
-      if (v[k] < 0) return bad("invalid base64 character");
-    }
-    const uint32_t n =
-        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
-    out.push_back(static_cast<char>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
-  }
-  return out;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    if (i + 2 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 2]));
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
   }
   return out;
 }

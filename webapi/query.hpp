@@ -26,8 +26,5 @@ Result<std::size_t> parse_limit(std::string_view name, std::string_view value, s
 Result<int64_t> parse_interval(std::string_view name, std::string_view value);
 // "a,b,c" without empty items.
 std::vector<std::string> split_list(std::string_view value);
-// Standard base64 (RFC 4648 section 4), padding required.
-Result<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace trellis::webapi

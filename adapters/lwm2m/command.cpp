@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 
-#include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/number_text.hpp"
 #include "adapters/lwm2m/content/tlv.hpp"
 #include "core/json_text.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::lwm2m {
 namespace {
@@ -274,24 +274,6 @@ Result<Value> bad_value(const Path& path, std::string_view type, const nlohmann:
                     path.to_string() + ": " + v.dump() + " is not a valid " + std::string(type));
 }
 
-Result<Bytes> hex_decode(const std::string& text) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (text.size() % 2 != 0) return make_error("bad_value", "hex text has an odd length");
-  Bytes out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = nibble(text[i]);
-    const int lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return make_error("bad_value", "'" + text + "' is not hex");
-    out.push_back(static_cast<uint8_t>(hi << 4 | lo));
-  }
-  return out;
-}
-
 std::optional<int64_t> as_int64(const json& v) {
   if (v.is_number_integer()) {
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
@@ -346,8 +328,11 @@ Result<Value> typed_value(const json& v, objects::ResourceType type,
       const std::string enc = encoding.value_or("base64");
       if (enc == "hex") {
         auto bytes = hex_decode(v.get<std::string>());
-        if (!bytes) return make_error("bad_value", path.to_string() + ": " + bytes.error().message);
-        return Value{std::move(*bytes)};
+        if (!bytes) {
+          return make_error("bad_value", path.to_string() + ": Opaque value is not hex (" +
+                                             bytes.error().message + ")");
+        }
+        return Value{Bytes(bytes->begin(), bytes->end())};
       }
       if (enc != "base64") {
         return make_error("bad_value",
@@ -360,7 +345,7 @@ Result<Value> typed_value(const json& v, objects::ResourceType type,
                                            "); use \"encoding\": \"hex\" "
                                            "for hex");
       }
-      return Value{std::move(*bytes)};
+      return Value{Bytes(bytes->begin(), bytes->end())};
     }
     case ResourceType::objlnk:
       if (v.is_string()) {

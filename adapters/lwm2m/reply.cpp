@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "adapters/lwm2m/coap_code.hpp"
-#include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/content_format.hpp"
 #include "adapters/lwm2m/content/link_format.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::lwm2m {
 namespace {

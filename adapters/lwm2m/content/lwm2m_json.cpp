@@ -3,9 +3,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/json_writer.hpp"
 #include "adapters/lwm2m/content/senml.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::lwm2m {
 namespace {
@@ -56,7 +56,7 @@ Result<Value> entry_value(const json& entry, const Path& path, const TypeLookup&
       // Opaque travels base64-encoded in "sv" (LwM2M 1.1 Core, 7.4.5).
       auto bytes = base64_decode(s);
       if (!bytes) return bytes.error();
-      return Value{std::move(*bytes)};
+      return Value{Bytes(bytes->begin(), bytes->end())};
     }
     v = s;
   } else if (which == "bv") {

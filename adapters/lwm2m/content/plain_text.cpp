@@ -1,7 +1,7 @@
 #include "adapters/lwm2m/content/plain_text.hpp"
 
-#include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/number_text.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::lwm2m {
 namespace {
@@ -45,7 +45,7 @@ Result<Value> parse_text(std::string_view text, std::optional<ResourceType> type
     case ResourceType::opaque: {
       auto bytes = base64_decode(text);
       if (!bytes) return bytes.error();
-      return Value{std::move(*bytes)};
+      return Value{Bytes(bytes->begin(), bytes->end())};
     }
     case ResourceType::corelnk:
       return Value{CoreLnk{std::string(text)}};

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "adapters/lwm2m/content/base64.hpp"
 #include "adapters/lwm2m/content/json_writer.hpp"
 #include "adapters/lwm2m/content/senml.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::lwm2m {
 namespace {
@@ -41,7 +41,7 @@ Result<Entry> parse_entry(const json& obj) {
         if (auto ok = set_value(e, ValueKind::data); !ok) return ok.error();
         auto data = base64_decode(s);
         if (!data) return data.error();
-        e.data = std::move(*data);
+        e.data.assign(data->begin(), data->end());
       } else {
         if (auto ok = set_value(e, key == "vs" ? ValueKind::string : ValueKind::objlnk); !ok) {
           return ok.error();

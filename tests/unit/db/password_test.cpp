@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "db/encoding.hpp"
+#include "core/text_encoding.hpp"
 
 namespace trellis::db {
 namespace {

@@ -256,6 +256,11 @@ TEST_F(ApiTest, PublishRefusesBadFields) {
   auto r = call("POST", "/api/v1/publish", R"({"topic": "a", "retain": "yes"})");
   EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("retain"), std::string::npos);
   EXPECT_EQ(call("POST", "/api/v1/publish", R"({"payload": "x"})").status, 400u);
+  r = call("POST", "/api/v1/publish", R"({"topic": "a", "payload": "aGk!", "encoding": "base64"})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("\"payload\" is not valid base64"),
+            std::string::npos)
+      << r.body;
 }
 
 TEST_F(ApiTest, TaskForOfflineDeviceStaysPending) {

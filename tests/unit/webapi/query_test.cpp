@@ -73,32 +73,5 @@ TEST(Query, SplitListDropsEmptyItems) {
   EXPECT_TRUE(split_list("").empty());
 }
 
-TEST(Base64, RoundTripsRfc4648Vectors) {
-  // RFC 4648 section 10 test vectors.
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},
-                                                         {"f", "Zg=="},
-                                                         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"},
-                                                         {"foob", "Zm9vYg=="},
-                                                         {"fooba", "Zm9vYmE="},
-                                                         {"foobar", "Zm9vYmFy"}};
-  for (const auto& [plain, encoded] : vectors) {
-    EXPECT_EQ(base64_encode(plain), encoded);
-    auto d = base64_decode(encoded);
-    ASSERT_TRUE(d.ok()) << encoded;
-    EXPECT_EQ(*d, plain);
-  }
-}
-
-TEST(Base64, LengthNotMultipleOfFourIsRefused) {
-  EXPECT_FALSE(base64_decode("Zm9").ok());
-}
-TEST(Base64, InvalidCharacterIsRefused) {
-  EXPECT_FALSE(base64_decode("Zm9*").ok());
-}
-TEST(Base64, PaddingInTheMiddleIsRefused) {
-  EXPECT_FALSE(base64_decode("Zg==Zm9v").ok());
-}
-
 }  // namespace
 }  // namespace trellis::webapi

@@ -1,6 +1,6 @@
-#include "adapters/lwm2m/content/base64.hpp"
+#include "core/text_encoding.hpp"
 
-namespace trellis::lwm2m {
+namespace trellis {
 namespace {
 
 constexpr std::string_view kStandard =
@@ -19,13 +19,21 @@ int sextet(char c) {
 
 }  // namespace
 
-std::string base64_encode(const Bytes& bytes, Base64Alphabet alphabet, bool pad) {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string base64_encode(std::string_view bytes, Base64Alphabet alphabet, bool pad) {
   const std::string_view table = alphabet == Base64Alphabet::standard ? kStandard : kUrl;
+  const auto at = [&](std::size_t i) { return uint32_t{static_cast<uint8_t>(bytes[i])}; };
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t n = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    const uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += table[(n >> 18) & 63];
     out += table[(n >> 12) & 63];
     out += table[(n >> 6) & 63];
@@ -33,12 +41,12 @@ std::string base64_encode(const Bytes& bytes, Base64Alphabet alphabet, bool pad)
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 1) {
-    const uint32_t n = uint32_t{bytes[i]} << 16;
+    const uint32_t n = at(i) << 16;
     out += table[(n >> 18) & 63];
     out += table[(n >> 12) & 63];
     if (pad) out += "==";
   } else if (rest == 2) {
-    const uint32_t n = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8);
+    const uint32_t n = (at(i) << 16) | (at(i + 1) << 8);
     out += table[(n >> 18) & 63];
     out += table[(n >> 12) & 63];
     out += table[(n >> 6) & 63];
@@ -47,7 +55,7 @@ std::string base64_encode(const Bytes& bytes, Base64Alphabet alphabet, bool pad)
   return out;
 }
 
-Result<Bytes> base64_decode(std::string_view text) {
+Result<std::string> base64_decode(std::string_view text) {
   std::size_t padding = 0;
   while (!text.empty() && text.back() == '=' && padding < 2) {
     text.remove_suffix(1);
@@ -59,7 +67,7 @@ Result<Bytes> base64_decode(std::string_view text) {
     return make_error("base64_bad_length", "base64 padding does not complete a quantum");
   }
 
-  Bytes out;
+  std::string out;
   out.reserve(text.size() / 4 * 3 + 2);
   uint32_t acc = 0;
   int bits = 0;
@@ -70,7 +78,7 @@ Result<Bytes> base64_decode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<uint8_t>((acc >> bits) & 0xFF));
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
     }
   }
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
@@ -79,4 +87,29 @@ Result<Bytes> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace trellis::lwm2m
+std::string hex_encode(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto b = static_cast<uint8_t>(c);
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+Result<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return make_error("hex_bad_length", "hex text has an odd length");
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_digit(text[i]);
+    const int lo = hex_digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return make_error("hex_bad_char", "character outside the hex digits");
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+}  // namespace trellis
