@@ -2,10 +2,10 @@
 
 #include "core/message.hpp"
 #include "core/text_encoding.hpp"
+#include "db/crypto.hpp"
 #include "db/cursor.hpp"
 #include "db/database.hpp"
 #include "db/device.hpp"
-#include "db/encoding.hpp"
 #include "db/errors.hpp"
 #include "db/validate.hpp"
 

@@ -4,7 +4,6 @@
 #include "core/text_encoding.hpp"
 #include "db/cursor.hpp"
 #include "db/database.hpp"
-#include "db/encoding.hpp"
 #include "db/errors.hpp"
 #include "db/password.hpp"
 #include "db/telemetry_store.hpp"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/text_encoding.hpp"
-#include "db/encoding.hpp"
+#include "db/crypto.hpp"
 
 namespace trellis::db {
 

@@ -1,4 +1,4 @@
-#include "db/encoding.hpp"
+#include "db/crypto.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Randomness and digests the registry stores and compares.
+// Randomness, digests and comparison for the secrets the registry keeps.
 #include <string>
 #include <string_view>
 
