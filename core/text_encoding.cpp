@@ -61,6 +61,10 @@ Result<std::string> base64_decode(std::string_view text) {
     text.remove_suffix(1);
     ++padding;
   }
+  for (const char c : text) {
+    if (sextet(c) < 0)
+      return make_error("base64_bad_char", "character outside the base64 alphabet");
+  }
   const std::size_t rest = text.size() % 4;
   if (rest == 1) return make_error("base64_bad_length", "base64 text with a lone final character");
   if (padding > 0 && (rest + padding) != 4) {
@@ -73,7 +77,6 @@ Result<std::string> base64_decode(std::string_view text) {
   int bits = 0;
   for (const char c : text) {
     const int v = sextet(c);
-    if (v < 0) return make_error("base64_bad_char", "character outside the base64 alphabet");
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {

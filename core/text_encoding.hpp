@@ -25,9 +25,11 @@ inline std::string base64_encode(std::span<const uint8_t> bytes,
 }
 
 // Accepts either alphabet, with or without padding, since senders differ in
-// both. Rejects other characters ("base64_bad_char"), a lone trailing
-// character or wrong padding ("base64_bad_length") and leftover bits that are
-// not zero ("base64_trailing_bits"), so every accepted text has one meaning.
+// both. Rejects other characters, '=' included anywhere but the last two
+// places ("base64_bad_char"), a lone trailing character or padding that does
+// not complete the last group of four ("base64_bad_length") and leftover bits
+// that are not zero ("base64_trailing_bits"), so every accepted text has one
+// meaning.
 Result<std::string> base64_decode(std::string_view text);
 
 // The value of one hex digit of either case, or -1.

@@ -82,7 +82,7 @@ Status validate_psk_identity(std::string_view i) {
 
 Result<std::string> decode_psk_key(std::string_view hex) {
   auto key = hex_decode(hex);
-  if (!key) return error(errc::invalid_argument, "psk_key must be an even number of hex digits");
+  if (!key) return error(errc::invalid_argument, "psk_key is not hex: " + key.error().message);
   if (key->empty() || key->size() > max_psk_key_bytes) {
     return error(errc::invalid_argument,
                  "psk_key must be 1 to " + std::to_string(max_psk_key_bytes) + " bytes");

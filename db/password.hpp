@@ -2,7 +2,8 @@
 // Password hashes as stored in the registry:
 //   "pbkdf2-sha256$<iterations>$<salt, base64>$<hash, base64>"
 // PBKDF2-HMAC-SHA256 (RFC 8018 section 5.2) with a random 16-byte salt and a
-// 32-byte derived key; base64 is RFC 4648 section 4 with padding.
+// 32-byte derived key; base64 is written in RFC 4648 section 4 with padding
+// (core/text_encoding reads either alphabet, padded or not).
 #include <string>
 #include <string_view>
 

@@ -54,7 +54,10 @@ TEST(Base64Malformed, EachFaultHasItsCode) {
   EXPECT_EQ(error_code(base64_decode("Zm9vYg=")), "base64_bad_length");
   EXPECT_EQ(error_code(base64_decode("Zm9v!A==")), "base64_bad_char");
   EXPECT_EQ(error_code(base64_decode("Zg==Zg==")), "base64_bad_char");
-  EXPECT_EQ(error_code(base64_decode("Zg===")), "base64_bad_length");
+  EXPECT_EQ(error_code(base64_decode("Zg===")), "base64_bad_char");
+  EXPECT_EQ(error_code(base64_decode("A===")), "base64_bad_char");
+  EXPECT_EQ(error_code(base64_decode(" Zg==")), "base64_bad_char");
+  EXPECT_EQ(error_code(base64_decode("===")), "base64_bad_char");
   // "Zh==" would also read as "f": only the canonical text is accepted.
   EXPECT_EQ(error_code(base64_decode("Zh==")), "base64_trailing_bits");
 }
