@@ -575,7 +575,8 @@ void Api::add_routes() {
   router_.add(
       {.method = "POST",
        .pattern = p + "/publish",
-       .summary = "Publish a message on the bus",
+       .summary = "Publish a message on the bus: {topic, payload, qos, retain, encoding: \"utf8\" "
+                  "or \"base64\" (either alphabet, padding optional)}",
        .handler = sync([this](const Request& req) {
          auto body = parse_json_body(req.body);
          if (!body) return error_response(body.error());
