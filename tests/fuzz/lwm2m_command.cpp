@@ -4,8 +4,6 @@
 // must decode in its own format, and nothing may throw.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 #include "adapters/lwm2m/command.hpp"

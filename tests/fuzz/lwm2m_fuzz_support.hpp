@@ -2,12 +2,11 @@
 // Shared by the LwM2M content-format fuzz targets: a type lookup that covers
 // every resource type (by resource id modulo 10), the round-trip check, and the
 // common path a set of records lies under.
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <vector>
 
 #include "adapters/lwm2m/content/value.hpp"
+#include "invariant.hpp"
 
 namespace trellis::lwm2m::fuzz {
 
@@ -47,13 +46,7 @@ inline const TypeLookup& untyped_lookup() {
   return lookup;
 }
 
-// Aborts (so libFuzzer reports it) when a re-encoding did not read back the same.
-inline void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "round trip broken: %s\n", what);
-    std::abort();
-  }
-}
+using trellis::fuzz::require;
 
 // The deepest path every record lies under, if they share an object.
 inline std::optional<Path> common_base(const std::vector<ResourceRecord>& records) {

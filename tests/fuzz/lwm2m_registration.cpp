@@ -4,24 +4,18 @@
 // are objects or instances whose text reads back as the same path.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "adapters/lwm2m/registration.hpp"
+#include "invariant.hpp"
 
 using namespace trellis::lwm2m;
 
 namespace {
 
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "%s\n", what);
-    std::abort();
-  }
-}
+using trellis::fuzz::require;
 
 std::vector<std::string> split(std::string_view text) {
   std::vector<std::string> out;

@@ -4,13 +4,12 @@
 // same packets as one-shot decoding.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "adapters/mqtt/codec.hpp"
+#include "invariant.hpp"
 
 namespace {
 
@@ -18,25 +17,20 @@ using namespace trellis::mqtt;
 
 constexpr std::size_t max_packet = 1 << 20;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "mqtt_codec invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using trellis::fuzz::require;
 
 void check_packet(std::string_view input, const DecodeResult& r) {
   const std::string encoded = encode(r.packet);
   const DecodeResult again = decode(encoded, 0);
-  check(again.is_packet(), "re-encoded packet does not decode");
-  check(again.consumed == encoded.size(), "re-encoded packet length differs");
-  check(again.packet == r.packet, "re-encoded packet decodes to a different value");
+  require(again.is_packet(), "re-encoded packet does not decode");
+  require(again.consumed == encoded.size(), "re-encoded packet length differs");
+  require(again.packet == r.packet, "re-encoded packet decodes to a different value");
 
   if (const auto* p = std::get_if<Publish>(&r.packet)) {
     std::string fast =
         encode_publish_header(p->topic, p->qos, p->retain, p->dup, p->packet_id, p->payload.size());
     fast += p->payload;
-    check(fast == encoded, "encode_publish_header disagrees with encode");
+    require(fast == encoded, "encode_publish_header disagrees with encode");
   }
 
   // A strict prefix of a well-formed packet is never an error nor a packet.
@@ -44,7 +38,7 @@ void check_packet(std::string_view input, const DecodeResult& r) {
   for (std::size_t len = 0; len < n; ++len) {
     if (len == 16 && n > 17) len = n - 1;  // the short ones and the longest one
     const DecodeResult part = decode(input.substr(0, len), max_packet);
-    check(part.is_incomplete(), "prefix of a packet is not incomplete");
+    require(part.is_incomplete(), "prefix of a packet is not incomplete");
   }
 }
 
@@ -64,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     if (r.is_incomplete()) break;
-    check(r.consumed > 0 && r.consumed <= input.size() - pos, "consumed out of range");
+    require(r.consumed > 0 && r.consumed <= input.size() - pos, "consumed out of range");
     check_packet(input.substr(pos), r);
     packets.push_back(std::move(r.packet));
     pos += r.consumed;
@@ -88,11 +82,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         decoder_failed = true;
         break;
       }
-      check(seen < packets.size() && packets[seen] == r.packet, "Decoder saw another packet");
+      require(seen < packets.size() && packets[seen] == r.packet, "Decoder saw another packet");
       ++seen;
     }
   }
-  check(seen == packets.size(), "Decoder saw fewer packets");
-  check(decoder_failed == failed, "Decoder and decode disagree about an error");
+  require(seen == packets.size(), "Decoder saw fewer packets");
+  require(decoder_failed == failed, "Decoder and decode disagree about an error");
   return 0;
 }

@@ -12,8 +12,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -23,18 +21,14 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/topic.hpp"
+#include "invariant.hpp"
 
 namespace {
 
 using namespace trellis;
 using namespace trellis::mqttsn;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "mqttsn_gateway invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using trellis::fuzz::require;
 
 const char* const kAddresses[] = {"10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3", "[::1]:4"};
 const char* const kTopics[] = {"a/b", "a/c", "ab", "pre/one", "x/y/z", "$SYS/x"};
@@ -77,16 +71,16 @@ struct World {
       Action a = std::move(out[i]);
       if (auto* s = std::get_if<SendAction>(&a)) {
         std::string bytes = encode(s->message);
-        check(!bytes.empty(), "the gateway sends a message that cannot be framed");
+        require(!bytes.empty(), "the gateway sends a message that cannot be framed");
         auto back = decode(bytes);
-        check(back.ok(), "the gateway sends a datagram that does not decode");
-        check(*back == s->message, "the gateway's datagram decodes differently");
+        require(back.ok(), "the gateway sends a datagram that does not decode");
+        require(*back == s->message, "the gateway's datagram decodes differently");
       } else if (auto* p = std::get_if<PublishAction>(&a)) {
-        check(topic::validate_name(p->message->topic).ok(), "publish on an invalid topic");
-        check(!topic::is_system(p->message->topic), "a device published to a $ topic");
+        require(topic::validate_name(p->message->topic).ok(), "publish on an invalid topic");
+        require(!topic::is_system(p->message->topic), "a device published to a $ topic");
         if (p->message->retain) retained[p->message->topic] = p->message;
       } else if (auto* sub = std::get_if<SubscribeAction>(&a)) {
-        check(topic::validate_filter(sub->filter).ok(), "subscription to an invalid filter");
+        require(topic::validate_filter(sub->filter).ok(), "subscription to an invalid filter");
         subs[{sub->session, sub->filter}] = sub->qos;
         std::vector<MessagePtr> kept;
         for (const auto& [name, msg] : retained) {
@@ -104,16 +98,16 @@ struct World {
 
   void invariants() {
     auto list = core.clients();
-    check(list.size() == core.connected_count(), "client list and count disagree");
-    check(counters.clients_connected.value() == static_cast<int64_t>(list.size()),
-          "connected gauge drifted");
+    require(list.size() == core.connected_count(), "client list and count disagree");
+    require(counters.clients_connected.value() == static_cast<int64_t>(list.size()),
+            "connected gauge drifted");
     int64_t asleep = 0;
     for (const auto& c : list) {
-      check(c.queued <= 4, "a client's buffer exceeds max_buffered_messages");
-      check(c.inflight <= 1, "more than one message in flight");
+      require(c.queued <= 4, "a client's buffer exceeds max_buffered_messages");
+      require(c.inflight <= 1, "more than one message in flight");
       if (c.state == "asleep") ++asleep;
     }
-    check(counters.clients_asleep.value() == asleep, "asleep gauge drifted");
+    require(counters.clients_asleep.value() == asleep, "asleep gauge drifted");
   }
 
   Metrics metrics;
@@ -164,7 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   w.core.shutdown(out);
   w.run(out);
-  check(w.core.clients().empty(), "clients left after shutdown");
-  check(w.subs.empty(), "subscriptions left after shutdown");
+  require(w.core.clients().empty(), "clients left after shutdown");
+  require(w.subs.empty(), "subscriptions left after shutdown");
   return 0;
 }
