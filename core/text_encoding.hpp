@@ -1,9 +1,6 @@
 #pragma once
-// Bytes as text, the project's one encoder and decoder of each: base64
-// (RFC 4648) for LwM2M JSON "sv" and plain-text Opaque values (standard
-// alphabet, padded), SenML "vd" and pagination cursors (URL alphabet,
-// unpadded), password hashes and REST payloads; hex for keys and Opaque
-// values written as hex.
+// Bytes as text: base64 (RFC 4648) and hex, one encoder and one decoder of
+// each for every protocol, store and API that carries bytes in text.
 #include <cstdint>
 #include <span>
 #include <string>
