@@ -33,6 +33,9 @@ constexpr int max_reads_per_wake = 16;
 // Reads at shutdown: enough for what a socket buffer holds, without waiting
 // on a client that keeps sending.
 constexpr int max_reads_at_shutdown = 64;
+// How long a TLS or WebSocket read in flight at shutdown may take to complete:
+// enough for a completion already queued, short for an idle client.
+constexpr auto last_read_grace = std::chrono::milliseconds(50);
 // Messages taken from the session per write: bounds the batch a slow reader
 // can pin in memory while keeping writes large.
 constexpr std::size_t pump_batch = 256;
@@ -183,9 +186,11 @@ void Connection::shut_down() {
     // could know of the shutdown; a QoS 0 publish in it is handled, not lost,
     // even when a full backlog had paused this client.
     self->shutting_down_ = true;
-    self->reads_paused_ = false;
+    const bool reads_were_paused = std::exchange(self->reads_paused_, false);
     if (self->closed_ || !self->handle_buffered()) return;
-    if (!self->transport_ && self->read_now(max_reads_at_shutdown)) {
+    if (self->transport_) {
+      if (self->read_rest_at_shutdown(reads_were_paused)) return;
+    } else if (self->read_now(max_reads_at_shutdown)) {
       TLOG(debug, "mqtt") << "client still sending at shutdown"
                           << log::kv("client", self->client_id());
     }
@@ -208,7 +213,26 @@ void Connection::on_ready() {
   asio::dispatch(strand_, [self = shared_from_this()] { self->on_readable(); });
 }
 
+bool Connection::read_rest_at_shutdown(bool reads_were_paused) {
+  if (read_in_flight_) {
+    // The read may have taken the client's last bytes from the kernel already,
+    // its completion on the way: it gets a moment before the close cuts it.
+    shutdown_reads_left_ = max_reads_at_shutdown;
+    timer().expires_after(last_read_grace);
+    timer().async_wait(asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec) {
+      if (!ec && !self->closed_) self->close("server shutting down", true, true);
+    }));
+    return true;
+  }
+  // Neither reading nor held back: still in its TLS or WebSocket handshake.
+  if (!reads_were_paused || transport_->input_waiting() == 0) return false;
+  shutdown_reads_left_ = max_reads_at_shutdown;
+  do_read();
+  return true;
+}
+
 void Connection::do_read() {
+  read_in_flight_ = true;
   transport_->read_some(
       asio::buffer(decoder_.prepare(read_size_), read_size_),
       asio::bind_executor(strand_, [self = shared_from_this()](ErrorCode ec, std::size_t n) {
@@ -296,8 +320,15 @@ bool Connection::with_writes_held(Handle&& handle) {
 }
 
 void Connection::on_read(ErrorCode ec, std::size_t n) {
+  read_in_flight_ = false;
   if (closed_) return;
-  if (consume(ec, n) && !reads_paused_) do_read();
+  const bool open = consume(ec, n);
+  if (shutting_down_) {
+    if (!open || closed_) return;
+    if (--shutdown_reads_left_ > 0 && transport_->input_waiting() > 0) return do_read();
+    return close("server shutting down", true, true);
+  }
+  if (open && !reads_paused_) do_read();
 }
 
 void Connection::pause_reads(Backlog& backlog) {

@@ -56,6 +56,10 @@ class Connection final : public SessionOwner,
   void on_handshake(ErrorCode ec);
   void do_read();
   void on_read(ErrorCode ec, std::size_t n);
+  // TLS and WebSocket at shutdown: true when a read goes on (or is given a
+  // moment) to take what the client sent before the signal; the read or a
+  // short timer then closes the connection.
+  bool read_rest_at_shutdown(bool reads_were_paused);
   // Plain TCP: writes and reads what the socket takes and holds, without
   // waiting.
   void on_readable();
@@ -142,6 +146,8 @@ class Connection final : public SessionOwner,
   bool close_after_write_ = false;  // a refusing CONNACK is being written
   bool reads_paused_ = false;       // see pause_reads
   bool shutting_down_ = false;      // nothing pauses it any more
+  bool read_in_flight_ = false;     // TLS and WebSocket
+  int shutdown_reads_left_ = 0;
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;
   int64_t connected_at_ms_ = 0;

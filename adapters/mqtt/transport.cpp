@@ -33,6 +33,12 @@ Socket& lowest(asio::ssl::stream<Socket>& s) {
   return s.next_layer();
 }
 
+std::size_t bytes_available(const Socket& s) {
+  ErrorCode ec;
+  const std::size_t n = s.available(ec);
+  return ec ? 0 : n;
+}
+
 class TlsTransport final : public Transport {
  public:
   TlsTransport(Socket s, asio::ssl::context& ctx)
@@ -54,6 +60,7 @@ class TlsTransport final : public Transport {
     ErrorCode ec;
     stream_.next_layer().close(ec);
   }
+  std::size_t input_waiting() override { return bytes_available(stream_.next_layer()); }
   std::string remote() const override { return remote_; }
   const char* kind() const override { return "tls"; }
 
@@ -123,6 +130,7 @@ class WebSocketTransport final : public Transport {
     ErrorCode ec;
     lowest(ws_.next_layer()).close(ec);
   }
+  std::size_t input_waiting() override { return bytes_available(lowest(ws_.next_layer())); }
   void close_politely(std::function<void()> done) override {
     if (!ws_.is_open()) {
       close();

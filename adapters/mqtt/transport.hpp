@@ -45,6 +45,9 @@ class Transport {
     done();
   }
 
+  // Bytes the kernel holds for this connection that no read has taken yet.
+  virtual std::size_t input_waiting() = 0;
+
   virtual std::string remote() const = 0;  // "ip:port"
   virtual const char* kind() const = 0;    // "tcp", "tls", "ws", "wss"
 };

@@ -3,8 +3,10 @@ with their subscriptions and queued QoS 1/2 messages, and presence events."""
 
 import json
 import queue
+import socket
 
 import paho.mqtt.client as mqtt
+import pytest
 
 import mqtt_support as raw
 from trellis_process import Trellis
@@ -108,6 +110,44 @@ def test_publish_received_just_before_shutdown_is_kept(make_trellis):
     assert reader.subscribe([("status/#", 0)]) == [0]
     topics = sorted(reader.expect(raw.PUBLISH).topic for _ in range(rounds))
     assert topics == sorted(f"status/{i}" for i in range(rounds))
+    reader.close()
+
+
+@pytest.mark.parametrize("transport", ["tls", "ws"])
+def test_publish_received_just_before_shutdown_is_kept_over_tls_and_websocket(
+        make_trellis, tmp_path, transport):
+    # The same race through a TLS or WebSocket layer: shutdown lets the read
+    # in flight take what the kernel already holds before it closes.
+    certs = raw.make_certs(str(tmp_path))
+    settings = {"mqtt.tls.cert": certs["server.pem"], "mqtt.tls.key": certs["server.key"]}
+    rounds = 10
+    first = make_trellis(settings=settings)
+    data, ports = first.data_dir, first.ports
+    for i in range(rounds):
+        broker = first if i == 0 else make_trellis(settings=settings, data_dir=data, ports=ports)
+        broker.start()
+        if transport == "tls":
+            plain = socket.create_connection(("127.0.0.1", broker.port("mqtt.tls_port")))
+            sock = raw.client_tls_context(certs).wrap_socket(plain, server_hostname="127.0.0.1")
+        else:
+            sock = raw.WsSocket(broker.port("mqtt.ws_port"))
+        client = raw.RawClient(sock=sock)
+        client.connect("last-words")
+        client.send(raw.publish(f"status/{i}", b"running", retain=True) + raw.DISCONNECT_BYTES)
+        assert broker.stop() == 0
+        client.close()
+
+    last = make_trellis(settings=settings, data_dir=data, ports=ports).start()
+    reader = raw.RawClient(last.mqtt_port)
+    reader.connect("reader")
+    assert reader.subscribe([("status/#", 0)]) == [0]
+    topics = []
+    try:
+        for _ in range(rounds):
+            topics.append(reader.expect(raw.PUBLISH).topic)
+    except TimeoutError:
+        pass
+    assert sorted(topics) == sorted(f"status/{i}" for i in range(rounds))
     reader.close()
 
 
