@@ -26,6 +26,9 @@ namespace {
 
 // Datagrams handled per wake-up before other handlers get the thread.
 constexpr int datagrams_per_wake = 64;
+// Datagrams handled at shutdown: what a socket buffer holds, without waiting
+// on clients that keep sending.
+constexpr int datagrams_at_shutdown = 1024;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -79,6 +82,11 @@ class Gateway::Impl : public std::enable_shared_from_this<Impl> {
   static GatewayOptions resolve_advertise(asio::io_context& io, GatewayOptions options);
   void do_receive();
   void on_receive(ErrorCode ec, std::size_t n);
+  // Both with mu_ held: one datagram just received into rx_, and up to `max`
+  // more that the socket already holds.
+  void handle_datagram(std::size_t n, Actions& actions);
+  void handle_waiting(int max, Actions& actions);
+  void finish_stop();
   void arm_timer();
   void on_timer(ErrorCode ec);
   void drain_deliveries();
@@ -180,18 +188,31 @@ void Gateway::Impl::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->stopped_) return;
     self->stopped_ = true;
-    ErrorCode ec;
     self->timer_.cancel();
-    Actions actions;
-    {
-      std::lock_guard lock(self->mu_);
-      self->core_.shutdown(actions);
-      self->execute(actions, Clock::now());
+    if (!self->socket_.is_open()) {
+      self->done_ = true;
+      return;
     }
-    self->socket_.close(ec);
-    self->done_ = true;
-    TLOG(info, "mqttsn") << "gateway stopped";
+    // The receive in flight may hold a datagram already, its completion on the
+    // way; cancelled, it completes either way, and on_receive finishes the stop.
+    ErrorCode ec;
+    self->socket_.cancel(ec);
   });
+}
+
+void Gateway::Impl::finish_stop() {
+  {
+    std::lock_guard lock(mu_);
+    Actions actions;
+    // What reached the socket before the signal is handled, not dropped.
+    handle_waiting(datagrams_at_shutdown, actions);
+    core_.shutdown(actions);
+    execute(actions, Clock::now());
+  }
+  ErrorCode ec;
+  socket_.close(ec);
+  done_ = true;
+  TLOG(info, "mqttsn") << "gateway stopped";
 }
 
 bool Gateway::Impl::disconnect(const std::string& client_id) {
@@ -218,30 +239,37 @@ void Gateway::Impl::do_receive() {
 }
 
 void Gateway::Impl::on_receive(ErrorCode ec, std::size_t n) {
-  if (stopped_ || ec == asio::error::operation_aborted) return;
-  if (ec) {
+  if (!ec) {
+    std::lock_guard lock(mu_);
+    Actions actions;
+    handle_datagram(n, actions);
+    // Take what else has arrived before anything the datagrams woke runs: a
+    // subscriber then gets their messages in one write, not one each.
+    if (!stopped_) handle_waiting(datagrams_per_wake - 1, actions);
+  } else if (ec != asio::error::operation_aborted) {
     // ICMP errors of earlier sends surface here on some systems; the socket
     // itself is fine.
     TLOG(debug, "mqttsn") << "receive error" << log::kv("error", ec.message());
-    return do_receive();
   }
-  {
-    std::lock_guard lock(mu_);
-    Actions actions;
-    auto now = Clock::now();
-    core_.on_datagram(address_text(sender_), std::string_view(rx_.data(), n), now, actions);
-    execute(actions, now);
-    // Take what else has arrived before anything the datagrams woke runs: a
-    // subscriber then gets their messages in one write, not one each.
-    for (int more = 1; more < datagrams_per_wake; ++more) {
-      n = socket_.receive_from(asio::buffer(rx_), sender_, 0, ec);
-      if (ec) break;  // would block; or an earlier send's ICMP error, ignored as above
-      now = Clock::now();
-      core_.on_datagram(address_text(sender_), std::string_view(rx_.data(), n), now, actions);
-      execute(actions, now);
-    }
-  }
+  if (stopped_) return finish_stop();
+  if (ec == asio::error::operation_aborted) return;
   do_receive();
+}
+
+void Gateway::Impl::handle_datagram(std::size_t n, Actions& actions) {
+  const auto now = Clock::now();
+  core_.on_datagram(address_text(sender_), std::string_view(rx_.data(), n), now, actions);
+  execute(actions, now);
+}
+
+void Gateway::Impl::handle_waiting(int max, Actions& actions) {
+  for (int i = 0; i < max; ++i) {
+    ErrorCode ec;
+    const std::size_t n = socket_.receive_from(asio::buffer(rx_), sender_, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return;
+    if (ec) continue;  // an earlier send's ICMP error, ignored as in on_receive
+    handle_datagram(n, actions);
+  }
 }
 
 void Gateway::Impl::arm_timer() {

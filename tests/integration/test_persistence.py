@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 import mqtt_support as raw
+import mqttsn_client as sn
 from trellis_process import Trellis
 
 TIMEOUT = 10
@@ -148,6 +149,37 @@ def test_publish_received_just_before_shutdown_is_kept_over_tls_and_websocket(
     except TimeoutError:
         pass
     assert sorted(topics) == sorted(f"status/{i}" for i in range(rounds))
+    reader.close()
+
+
+def test_mqttsn_publish_received_just_before_shutdown_is_kept(make_trellis):
+    # A QoS -1 PUBLISH datagram can sit in the gateway's socket, or in the
+    # receive it has in flight, when SIGTERM comes; the gateway handles it
+    # before it stops.
+    rounds = 10
+    topics = {str(i + 1): f"status/sn/{i}" for i in range(rounds)}
+    settings = {"mqttsn.predefined_topics": json.dumps(topics)}
+    first = make_trellis(settings=settings)
+    data, ports = first.data_dir, first.ports
+    for i in range(rounds):
+        broker = first if i == 0 else make_trellis(settings=settings, data_dir=data, ports=ports)
+        broker.start()
+        device = sn.Client(sn.gateway_port(broker), "last-datagram")
+        device.send(sn.publish(i + 1, b"running", qos=-1, retain=True, id_type=sn.PREDEFINED))
+        assert broker.stop() == 0
+        device.close()
+
+    last = make_trellis(settings=settings, data_dir=data, ports=ports).start()
+    reader = raw.RawClient(last.mqtt_port)
+    reader.connect("reader")
+    assert reader.subscribe([("status/#", 0)]) == [0]
+    got = []
+    try:
+        for _ in range(rounds):
+            got.append(reader.expect(raw.PUBLISH).topic)
+    except TimeoutError:
+        pass
+    assert sorted(got) == sorted(topics.values())
     reader.close()
 
 
