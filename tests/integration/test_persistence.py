@@ -89,6 +89,22 @@ def test_retained_and_persistent_session_survive_restart(make_trellis):
         second.close()
 
 
+def retained_topics(port, count):
+    """The sorted topics of the retained messages a new subscriber to status/#
+    gets, waiting for up to `count` of them."""
+    reader = raw.RawClient(port)
+    reader.connect("reader")
+    assert reader.subscribe([("status/#", 0)]) == [0]
+    topics = []
+    try:
+        for _ in range(count):
+            topics.append(reader.expect(raw.PUBLISH).topic)
+    except TimeoutError:
+        pass
+    reader.close()
+    return sorted(topics)
+
+
 def test_publish_received_just_before_shutdown_is_kept(make_trellis):
     # A client's last QoS 0 publish can sit unread in the broker's socket when
     # SIGTERM comes; shutdown reads it before closing. Each round races one;
@@ -106,12 +122,7 @@ def test_publish_received_just_before_shutdown_is_kept(make_trellis):
         assert broker.stop() == 0
 
     last = make_trellis(data_dir=data, ports=ports).start()
-    reader = raw.RawClient(last.mqtt_port)
-    reader.connect("reader")
-    assert reader.subscribe([("status/#", 0)]) == [0]
-    topics = sorted(reader.expect(raw.PUBLISH).topic for _ in range(rounds))
-    assert topics == sorted(f"status/{i}" for i in range(rounds))
-    reader.close()
+    assert retained_topics(last.mqtt_port, rounds) == sorted(f"status/{i}" for i in range(rounds))
 
 
 @pytest.mark.parametrize("transport", ["tls", "ws"])
@@ -139,17 +150,7 @@ def test_publish_received_just_before_shutdown_is_kept_over_tls_and_websocket(
         client.close()
 
     last = make_trellis(settings=settings, data_dir=data, ports=ports).start()
-    reader = raw.RawClient(last.mqtt_port)
-    reader.connect("reader")
-    assert reader.subscribe([("status/#", 0)]) == [0]
-    topics = []
-    try:
-        for _ in range(rounds):
-            topics.append(reader.expect(raw.PUBLISH).topic)
-    except TimeoutError:
-        pass
-    assert sorted(topics) == sorted(f"status/{i}" for i in range(rounds))
-    reader.close()
+    assert retained_topics(last.mqtt_port, rounds) == sorted(f"status/{i}" for i in range(rounds))
 
 
 def test_mqttsn_publish_received_just_before_shutdown_is_kept(make_trellis):
@@ -170,17 +171,7 @@ def test_mqttsn_publish_received_just_before_shutdown_is_kept(make_trellis):
         device.close()
 
     last = make_trellis(settings=settings, data_dir=data, ports=ports).start()
-    reader = raw.RawClient(last.mqtt_port)
-    reader.connect("reader")
-    assert reader.subscribe([("status/#", 0)]) == [0]
-    got = []
-    try:
-        for _ in range(rounds):
-            got.append(reader.expect(raw.PUBLISH).topic)
-    except TimeoutError:
-        pass
-    assert sorted(got) == sorted(topics.values())
-    reader.close()
+    assert retained_topics(last.mqtt_port, rounds) == sorted(topics.values())
 
 
 def test_presence_events_for_a_known_device(trellis):
