@@ -5,7 +5,8 @@
 
 namespace trellis {
 
-bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos) {
+bool Bus::add(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos,
+              std::shared_ptr<const std::function<void(std::string_view)>>& listener) {
   std::unique_lock lock(subs_mu_);
   bool added = tree_.insert(filter, subscriber.get(), qos);
   if (added) {
@@ -13,19 +14,32 @@ bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, ui
     owned.subscriber = subscriber;
     owned.filters.emplace_back(filter);
   }
+  listener = subscription_listener_;
+  return added;
+}
+
+bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos) {
+  std::shared_ptr<const std::function<void(std::string_view)>> listener;
+  bool added = add(subscriber, filter, qos, listener);
+  if (listener) (*listener)(filter);
   return added;
 }
 
 bool Bus::subscribe(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos,
                     const std::function<void(const MessagePtr&)>& on_retained) {
-  // No retained publish runs in between: one that came first is in the store
-  // and was routed before this subscription existed; one that comes later is
-  // routed to it, after the messages handed over here.
-  std::shared_lock hold(retained_mu_);
-  bool added = subscribe(subscriber, filter, qos);
-  std::vector<MessagePtr> found;
-  retained_.match(filter, found);
-  for (const auto& m : found) on_retained(m);
+  std::shared_ptr<const std::function<void(std::string_view)>> listener;
+  bool added;
+  {
+    // No retained publish runs in between: one that came first is in the store
+    // and was routed before this subscription existed; one that comes later is
+    // routed to it, after the messages handed over here.
+    std::shared_lock hold(retained_mu_);
+    added = add(subscriber, filter, qos, listener);
+    std::vector<MessagePtr> found;
+    retained_.match(filter, found);
+    for (const auto& m : found) on_retained(m);
+  }
+  if (listener) (*listener)(filter);
   return added;
 }
 
@@ -70,6 +84,22 @@ std::size_t Bus::route(const MessagePtr& msg) {
   tree_.match(msg->topic, matches);
   for (const auto& m : matches) m.subscriber->deliver(msg, std::min(msg->qos, m.qos));
   return matches.size();
+}
+
+bool Bus::has_subscribers(std::string_view topic) const {
+  thread_local std::vector<Match> matches;
+  matches.clear();
+  std::shared_lock lock(subs_mu_);
+  tree_.match(topic, matches);
+  return !matches.empty();
+}
+
+void Bus::set_subscription_listener(std::function<void(std::string_view filter)> listener) {
+  auto shared =
+      listener ? std::make_shared<const std::function<void(std::string_view)>>(std::move(listener))
+               : nullptr;
+  std::unique_lock lock(subs_mu_);
+  subscription_listener_ = std::move(shared);
 }
 
 std::vector<MessagePtr> Bus::retained(std::string_view filter) const {

@@ -65,12 +65,25 @@ class Bus {
   // one topic's changes in the order they were stored: it must only queue.
   // Set before traffic starts.
   void set_retained_listener(std::function<void(const MessagePtr&)> listener);
+  // Called with the filter after each subscribe() call adds or changes a
+  // subscription, on the subscriber's thread and outside the bus's locks, so
+  // that a service can act once someone listens (the command service sends
+  // waiting tasks when a device subscribes to them). It must only queue. May
+  // be set while traffic flows; an empty function removes it.
+  void set_subscription_listener(std::function<void(std::string_view filter)> listener);
+
+  // Whether a publish to this topic name would reach anyone now.
+  bool has_subscribers(std::string_view topic) const;
 
   std::size_t subscription_count() const;
   std::size_t retained_count() const;
 
  private:
   std::size_t route(const MessagePtr& msg);
+  // subscribe() without telling the subscription listener; returns it (empty
+  // when none) so the caller can, once its locks are released.
+  bool add(const SubscriberPtr& subscriber, std::string_view filter, uint8_t qos,
+           std::shared_ptr<const std::function<void(std::string_view)>>& listener);
 
   mutable std::shared_mutex subs_mu_;
   SubscriptionTree tree_;
@@ -80,6 +93,7 @@ class Bus {
     std::vector<std::string> filters;
   };
   std::unordered_map<Subscriber*, Owned> owners_;
+  std::shared_ptr<const std::function<void(std::string_view)>> subscription_listener_;
 
   // Taken before subs_mu_ when both are. A retained publish holds it, alone,
   // from storing its message to routing it; a subscription taking retained

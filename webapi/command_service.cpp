@@ -1,6 +1,7 @@
 #include "webapi/command_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <optional>
 #include <random>
 
 #include "core/backlog.hpp"
@@ -26,6 +27,19 @@ Error bad(std::string m) {
 // The first level of a topic ("dev/acks/json" -> "dev").
 std::string first_level(std::string_view topic) {
   return std::string(topic.substr(0, topic.find('/')));
+}
+
+std::string tasks_topic(const std::string& device_id) {
+  return device_id + "/tasks/json";
+}
+
+// The device a filter asks for the tasks of: "dev/tasks/json", "dev/#" or
+// "dev/+/json" name dev; "+/tasks/json" or "#" name no one in particular.
+std::optional<std::string> tasks_listener_of(std::string_view filter) {
+  const std::string device = first_level(filter);
+  if (device.empty() || device == "+" || device == "#" || device.starts_with('$')) return {};
+  if (!topic::matches(filter, tasks_topic(device))) return {};
+  return device;
 }
 }  // namespace
 
@@ -132,6 +146,18 @@ void CommandService::start() {
   bus_.subscribe(listener_, "$events/devices/+/online", 1,
                  [&](const MessagePtr& m) { online.push_back(m); });
   bus_.subscribe(listener_, "+/acks/json", 1);
+  // A device with a clean session subscribes to its tasks after it connects:
+  // the tasks waiting for it go out then, not into the void at connect.
+  std::weak_ptr<CommandService> weak = weak_from_this();
+  bus_.set_subscription_listener([weak](std::string_view filter) {
+    auto device = tasks_listener_of(filter);
+    if (!device) return;
+    if (auto s = weak.lock()) {
+      net::post(s->strand_, [s, device = std::move(*device)] {
+        if (!s->stopped_) s->send_pending(device);
+      });
+    }
+  });
   for (const auto& m : online) {
     auto rest = std::string_view(m->topic).substr(kOnlinePrefix.size());
     auto d = db_.devices().get(rest.substr(0, rest.rfind('/')));
@@ -141,6 +167,7 @@ void CommandService::start() {
 }
 
 void CommandService::stop() {
+  bus_.set_subscription_listener({});
   if (listener_) bus_.unsubscribe_all(listener_.get());
   net::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
@@ -164,10 +191,11 @@ Result<db::Command> CommandService::create_task(const db::Device& device, const 
   auto created = db_.commands().create(nc);
   if (!created) return created;
   // Re-read presence now: the device may have connected since the caller looked.
+  // A device that has not subscribed yet gets it when it does.
   auto fresh = db_.devices().get(device.id);
-  if (fresh && fresh->online) {
+  if (fresh && fresh->online && bus_.has_subscribers(tasks_topic(device.id))) {
     auto sent = db_.commands().transition(created->uid, db::CommandState::sent);
-    // A conflict means the online handler sent it first.
+    // A conflict means the presence or subscription handler sent it first.
     if (sent) {
       send(*sent);
       return sent;
@@ -179,8 +207,7 @@ Result<db::Command> CommandService::create_task(const db::Device& device, const 
 
 void CommandService::send(const db::Command& c) {
   auto payload = task_payload(c, now_ms()).dump();
-  bus_.publish(
-      make_message(c.device_id + "/tasks/json", std::move(payload), 1, false, Origin::http));
+  bus_.publish(make_message(tasks_topic(c.device_id), std::move(payload), 1, false, Origin::http));
   counters_.tasks_sent.add();
   TLOG(debug, "commands") << "task sent" << log::kv("device", c.device_id) << log::kv("uid", c.uid);
 }
@@ -192,14 +219,17 @@ void CommandService::on_message(const MessagePtr& msg) {
     auto rest = t.substr(kOnlinePrefix.size());
     const auto slash = rest.rfind('/');
     if (slash != std::string_view::npos && msg->payload && !msg->body().empty()) {
-      on_online(std::string(rest.substr(0, slash)));
+      send_pending(std::string(rest.substr(0, slash)));
     }
   } else if (t.ends_with("/acks/json")) {
     on_ack(first_level(t), msg->body());
   }
 }
 
-void CommandService::on_online(const std::string& device_id) {
+void CommandService::send_pending(const std::string& device_id) {
+  // Published to no one, a task would be lost while marked sent; it waits for
+  // the device's subscription instead (a persistent session keeps it).
+  if (!bus_.has_subscribers(tasks_topic(device_id))) return;
   auto pending = db_.commands().pending_for_device(device_id);
   if (!pending) {
     TLOG(warn, "commands") << "pending tasks unreadable" << log::kv("device", device_id)

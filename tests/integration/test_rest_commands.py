@@ -1,5 +1,6 @@
 """Tasks to MQTT devices over REST: sent to an online device and acked,
-kept pending for an offline one until it connects, failed by an ERROR ack,
+kept pending for an offline one until it connects and for a connected one
+until it subscribes, failed by an ERROR ack,
 timed out when nobody answers; uploaded object definitions survive a restart."""
 
 import json
@@ -70,6 +71,37 @@ def test_pending_task_is_delivered_on_connect(trellis):
     poll(lambda: state(rest, "valve", cmd["id"])["state"] == "sent")
     dev.publish("valve/acks/json", json.dumps([{"uid": cmd["id"], "status": "OK"}]))
     poll(lambda: state(rest, "valve", cmd["id"])["state"] == "done")
+    dev.close()
+
+
+def test_pending_task_waits_for_the_clean_session_subscription(trellis):
+    # A clean session has no subscription when the device comes online: a task
+    # published then reached no one while it was marked sent.
+    rest = Rest(trellis.http_port)
+    register(rest, "gate")
+    s, early = rest.post(API + "/devices/gate/commands", {"command": {"id": "early"}})
+    assert s == 202 and early["state"] == "pending"
+    dev = Device(trellis.mqtt_port, "gate", "gate", "pw")
+    poll(lambda: rest.get(API + "/devices/gate")[1]["online"])
+    # Online but not listening: a new task waits too.
+    s, late = rest.post(API + "/devices/gate/commands", {"command": {"id": "late"}})
+    assert s == 202 and late["state"] == "pending", late
+    # Someone else's wildcard subscription is not the device asking for its tasks.
+    watcher = Device(trellis.mqtt_port, "watcher")
+    watcher.subscribe("+/tasks/json")
+    assert state(rest, "gate", late["id"])["state"] == "pending"
+    dev.subscribe("gate/tasks/+")
+    got = sorted(json.loads(dev.get().payload)[0]["command"]["id"] for _ in range(2))
+    assert got == ["early", "late"]
+    for cmd in (early, late):
+        poll(lambda: state(rest, "gate", cmd["id"])["state"] == "sent")
+        dev.publish("gate/acks/json", json.dumps([{"uid": cmd["id"], "status": "OK"}]))
+        poll(lambda: state(rest, "gate", cmd["id"])["state"] == "done")
+    # Subscribed now: the next task goes out at once.
+    s, now = rest.post(API + "/devices/gate/commands", {"command": {"id": "now"}})
+    assert s == 202 and now["state"] == "sent", now
+    assert json.loads(dev.get().payload)[0]["uid"] == now["id"]
+    watcher.close()
     dev.close()
 
 

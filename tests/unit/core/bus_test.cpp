@@ -60,6 +60,40 @@ TEST(Bus, UnsubscribeAllReleasesSubscriber) {
   EXPECT_EQ(bus.publish(make_message("x", "p")), 0u);
 }
 
+TEST(Bus, HasSubscribersFollowsTheFiltersThatMatch) {
+  Bus bus;
+  auto a = std::make_shared<Recorder>();
+  EXPECT_FALSE(bus.has_subscribers("d/tasks/json"));
+  bus.subscribe(a, "d/+/json", 1);
+  EXPECT_TRUE(bus.has_subscribers("d/tasks/json"));
+  EXPECT_FALSE(bus.has_subscribers("e/tasks/json"));
+  bus.subscribe(a, "#", 0);
+  EXPECT_FALSE(bus.has_subscribers("$events/x")) << "'#' does not match $-topics";
+  EXPECT_TRUE(bus.has_subscribers("e/tasks/json"));
+  bus.unsubscribe_all(a.get());
+  EXPECT_FALSE(bus.has_subscribers("d/tasks/json"));
+  EXPECT_TRUE(a->got.empty()) << "asking routes nothing";
+}
+
+TEST(Bus, SubscriptionListenerHearsEveryFilterOutsideTheLocks) {
+  Bus bus;
+  auto a = std::make_shared<Recorder>();
+  bus.subscribe(a, "before", 0);  // no listener yet
+  std::vector<std::pair<std::string, bool>> heard;
+  bus.set_subscription_listener([&](std::string_view filter) {
+    // Asking the bus from here would deadlock if the bus still held its lock.
+    heard.emplace_back(filter, bus.has_subscribers("d/tasks/json"));
+  });
+  bus.subscribe(a, "d/tasks/json", 1);
+  bus.subscribe(a, "d/tasks/json", 0);  // a QoS change is heard too
+  bus.subscribe(a, "d/#", 1, [](const MessagePtr&) {});
+  bus.set_subscription_listener({});
+  bus.subscribe(a, "after", 0);
+  const std::vector<std::pair<std::string, bool>> want = {
+      {"d/tasks/json", true}, {"d/tasks/json", true}, {"d/#", true}};
+  EXPECT_EQ(heard, want);
+}
+
 TEST(Bus, RetainedMessagesAreStoredAndListenerTold) {
   Bus bus;
   std::vector<std::string> told;
