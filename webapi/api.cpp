@@ -575,8 +575,8 @@ void Api::add_routes() {
   router_.add(
       {.method = "POST",
        .pattern = p + "/publish",
-       .summary = "Publish a message on the bus: {topic, payload, qos, retain, encoding: \"utf8\" "
-                  "or \"base64\" (either alphabet, padding optional)}",
+       .summary = "Publish a message on the bus: {topic (not a $-topic), payload, qos, retain, "
+                  "encoding: \"utf8\" or \"base64\" (either alphabet, padding optional)}",
        .handler = sync([this](const Request& req) {
          auto body = parse_json_body(req.body);
          if (!body) return error_response(body.error());
@@ -594,6 +594,10 @@ void Api::add_routes() {
          const auto topic_name = b["topic"].get<std::string>();
          if (auto v = topic::validate_name(topic_name); !v) {
            return bad_request("\"topic\" is not a valid topic name: " + v.error().message);
+         }
+         // $-topics carry what the server itself says (presence, $SYS); no client writes them.
+         if (topic::is_system(topic_name)) {
+           return bad_request("\"topic\" starts with '$': those topics are the server's own");
          }
          std::string payload;
          if (b.contains("payload")) {

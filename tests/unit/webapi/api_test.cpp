@@ -250,6 +250,22 @@ TEST_F(ApiTest, PublishReachesTheBus) {
   EXPECT_EQ(sub->got[0]->origin, Origin::http);
 }
 
+TEST_F(ApiTest, PublishRefusesTheServersOwnTopics) {
+  // A forged presence event would send a device's waiting tasks to no one.
+  auto sub = std::make_shared<Collect>();
+  bus_.subscribe(sub, "$events/#", 1);
+  for (const char* topic : {"$events/devices/d/online", "$SYS/broker/uptime"}) {
+    auto r = call("POST", "/api/v1/publish",
+                  json({{"topic", topic}, {"payload", "{}"}, {"retain", true}}).dump());
+    EXPECT_EQ(r.status, 400u) << topic;
+    EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("\"topic\" starts with '$'"),
+              std::string::npos)
+        << r.body;
+  }
+  EXPECT_TRUE(sub->got.empty());
+  EXPECT_TRUE(bus_.retained("$events/#").empty());
+}
+
 TEST_F(ApiTest, PublishRefusesBadFields) {
   EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "a/+", "payload": "x"})").status, 400u);
   EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "a", "qos": 3})").status, 400u);
