@@ -135,24 +135,26 @@ Api::Api(HttpServerOptions options, Services services, std::shared_ptr<CommandSe
   add_routes();
 }
 
-bool Api::authorized(const Request& req) const {
+std::optional<std::optional<Principal>> Api::caller(const Request& req) const {
   const auto it = req.headers.find("authorization");
-  if (it == req.headers.end()) return false;
+  if (it == req.headers.end()) return std::nullopt;
   std::string_view v = it->second;
   constexpr std::string_view bearer = "Bearer ";
-  if (v.size() <= bearer.size()) return false;
+  if (v.size() <= bearer.size()) return std::nullopt;
   // The scheme name is case-insensitive (RFC 7235 2.1).
   for (std::size_t i = 0; i < bearer.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(v[i])) !=
         std::tolower(static_cast<unsigned char>(bearer[i]))) {
-      return false;
+      return std::nullopt;
     }
   }
   const auto key = v.substr(bearer.size());
   for (const auto& k : options_.api_keys) {
-    if (k == key) return true;
+    if (k == key) return std::optional<Principal>();
   }
-  return services_.db.applications().find_by_api_key(key).ok();
+  auto app = services_.db.applications().find_by_api_key(key);
+  if (!app) return std::nullopt;
+  return Principal{PrincipalKind::application, app->name, "", app->acl};
 }
 
 void Api::handle(Request req, Reply reply) const {
@@ -170,12 +172,23 @@ void Api::handle(Request req, Reply reply) const {
     reply(std::move(r));
     return;
   }
-  if (auth_required_ && m.route->needs_auth && !authorized(req)) {
-    auto r = error_response(401, code::unauthorized,
-                            "send a valid API key as 'Authorization: Bearer <key>'");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    reply(std::move(r));
-    return;
+  if (auth_required_ && m.route->needs_auth) {
+    auto who = caller(req);
+    if (!who) {
+      auto r = error_response(401, code::unauthorized,
+                              "send a valid API key as 'Authorization: Bearer <key>'");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      reply(std::move(r));
+      return;
+    }
+    // An application that could make applications could grant itself anything.
+    if (*who && m.route->admin_only) {
+      reply(error_response(403, code::forbidden,
+                           "application '" + (*who)->id + "' may not use " + req.method + " " +
+                               req.path + ": that takes one of http.api_keys"));
+      return;
+    }
+    req.caller = std::move(*who);
   }
   req.params = m.params;
   try {
@@ -498,7 +511,8 @@ void Api::add_routes() {
                  return json_response(
                      200, {{"items", items}, {"next_cursor", cursor_json(r->next_cursor)}});
                }),
-               .query = page_query});
+               .query = page_query,
+               .admin_only = true});
   router_.add(
       {.method = "POST",
        .pattern = p + "/applications",
@@ -521,6 +535,7 @@ void Api::add_routes() {
          if (generated) j["api_key"] = *generated;
          return json_response(201, j);
        }),
+       .admin_only = true,
        .has_body = true,
        .success_status = 201});
   router_.add({.method = "GET",
@@ -530,7 +545,8 @@ void Api::add_routes() {
                  auto a = db.applications().get(req.param("name"));
                  if (!a) return error_response(a.error());
                  return json_response(200, db::to_json(*a));
-               })});
+               }),
+               .admin_only = true});
   router_.add({.method = "DELETE",
                .pattern = p + "/applications/{name}",
                .summary = "Delete an application",
@@ -541,6 +557,7 @@ void Api::add_routes() {
                  r.status = 204;
                  return r;
                }),
+               .admin_only = true,
                .success_status = 204});
 
   // --- clients ---
@@ -598,6 +615,12 @@ void Api::add_routes() {
          // $-topics carry what the server itself says (presence, $SYS); no client writes them.
          if (topic::is_system(topic_name)) {
            return bad_request("\"topic\" starts with '$': those topics are the server's own");
+         }
+         // An application publishes here what its ACL lets it publish over MQTT.
+         if (req.caller && !req.caller->may_publish(topic_name, "")) {
+           return error_response(403, code::forbidden,
+                                 "\"topic\" '" + topic_name + "' is outside what application '" +
+                                     req.caller->id + "' may publish");
          }
          std::string payload;
          if (b.contains("payload")) {

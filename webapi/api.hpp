@@ -4,6 +4,7 @@
 // the HTTP session hands it a Request and sends the Response it gets back.
 // Thread-safe once built; handlers run on the calling session's strand.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "webapi/http_server.hpp"
@@ -28,7 +29,10 @@ class Api {
 
  private:
   void add_routes();
-  bool authorized(const Request& req) const;
+  // Who sent a request, from its bearer key: nullopt when the key is missing
+  // or unknown; otherwise the application it belongs to, or an empty optional
+  // for one of http.api_keys.
+  std::optional<std::optional<Principal>> caller(const Request& req) const;
 
   HttpServerOptions options_;
   Services services_;

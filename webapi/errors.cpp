@@ -19,6 +19,7 @@ unsigned status_for(std::string_view c) {
   if (c == "conflict") return 409;
   if (c == "invalid_argument" || c == code::bad_json || c == code::bad_request) return 400;
   if (c == code::unauthorized) return 401;
+  if (c == code::forbidden) return 403;
   if (c == code::method_not_allowed) return 405;
   if (c == code::payload_too_large) return 413;
   if (c == "unavailable") return 503;

@@ -16,6 +16,7 @@ namespace code {
 inline constexpr std::string_view bad_json = "bad_json";
 inline constexpr std::string_view bad_request = "bad_request";
 inline constexpr std::string_view unauthorized = "unauthorized";
+inline constexpr std::string_view forbidden = "forbidden";
 inline constexpr std::string_view not_found = "not_found";
 inline constexpr std::string_view method_not_allowed = "method_not_allowed";
 inline constexpr std::string_view payload_too_large = "payload_too_large";
@@ -25,7 +26,8 @@ inline constexpr std::string_view internal = "internal";
 
 Response error_response(unsigned status, std::string_view code, std::string_view message);
 // The status for a store's or the API's error code: not_found 404, conflict 409,
-// invalid_argument / bad_json / bad_request 400, unavailable 503, timeout 504,
+// invalid_argument / bad_json / bad_request 400, unauthorized 401, forbidden 403,
+// unavailable 503, timeout 504,
 // anything else 500.
 unsigned status_for(std::string_view code);
 Response error_response(const Error& e);

@@ -63,6 +63,10 @@ nlohmann::json openapi_document(const Router& router, const std::string& version
     op["responses"]["default"] = error;
     if (r.needs_auth)
       op["security"] = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
+    if (r.admin_only) {
+      op["description"] =
+          "Where keys are needed, this takes one of http.api_keys; an application's key gets 403.";
+    }
     paths[r.pattern][lower(r.method)] = op;
   }
   return {{"openapi", "3.0.3"},

@@ -3,9 +3,12 @@
 // independent of Beast so routing and handlers are testable without sockets.
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/auth.hpp"
 
 namespace trellis::webapi {
 
@@ -16,6 +19,9 @@ struct Request {
   std::map<std::string, std::string> params;   // decoded path parameters, by name
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  // The application whose API key let the request in; empty for an
+  // administrator (one of http.api_keys, or anyone while no key is needed).
+  std::optional<Principal> caller;
 
   const std::string& param(const std::string& name) const {
     static const std::string empty;

@@ -22,7 +22,8 @@ struct Route {
   Handler handler;
   std::vector<QueryParam> query{};
   bool needs_auth = true;
-  bool has_body = false;  // documented as a JSON (or XML) request body
+  bool admin_only = false;  // an application's API key gets 403 (where keys are needed)
+  bool has_body = false;    // documented as a JSON (or XML) request body
   std::string body_type = "application/json";
   std::string response_type = "application/json";
   unsigned success_status = 200;  // for the document

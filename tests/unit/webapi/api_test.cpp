@@ -140,6 +140,43 @@ TEST_F(ApiTest, ApplicationApiKeyIsAccepted) {
   EXPECT_EQ(call("GET", "/api/v1/devices", "", {{"authorization", "Bearer " + key}}).status, 200u);
 }
 
+TEST_F(ApiTest, ApplicationKeyCannotManageApplicationsAndPublishesWithinItsAcl) {
+  make_api({"k1"});
+  const std::map<std::string, std::string> admin = {{"authorization", "Bearer k1"}};
+  auto r = call("POST", "/api/v1/applications",
+                R"({"name": "lim", "api_key": true,
+                    "acl": {"publish": ["x/#"], "subscribe": [], "deny": ["x/secret/#"]}})",
+                admin);
+  ASSERT_EQ(r.status, 201u) << r.body;
+  const std::map<std::string, std::string> app = {
+      {"authorization", "Bearer " + body(r)["api_key"].get<std::string>()}};
+
+  // It could otherwise make itself a key that may do anything.
+  r = call("POST", "/api/v1/applications", R"({"name": "evil", "api_key": true})", app);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(body(r)["error"]["code"], "forbidden");
+  EXPECT_EQ(call("GET", "/api/v1/applications", "", app).status, 403u);
+  EXPECT_EQ(call("GET", "/api/v1/applications/lim", "", app).status, 403u);
+  EXPECT_EQ(call("DELETE", "/api/v1/applications/lim", "", app).status, 403u);
+  EXPECT_EQ(call("GET", "/api/v1/applications/evil", "", admin).status, 404u);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "", app).status, 200u);
+
+  auto sub = std::make_shared<Collect>();
+  bus_.subscribe(sub, "#", 0);
+  EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "x/1", "payload": "a"})", app).status,
+            200u);
+  for (const char* topic : {"y/1", "x/secret/1"}) {
+    r = call("POST", "/api/v1/publish", json({{"topic", topic}, {"payload", "b"}}).dump(), app);
+    EXPECT_EQ(r.status, 403u) << topic;
+    EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("\"topic\""), std::string::npos);
+  }
+  EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "y/1", "payload": "c"})", admin).status,
+            200u);
+  ASSERT_EQ(sub->got.size(), 2u);
+  EXPECT_EQ(sub->got[0]->body(), "a");
+  EXPECT_EQ(sub->got[1]->body(), "c");
+}
+
 TEST_F(ApiTest, LoopbackAddresses) {
   EXPECT_TRUE(is_loopback_address("127.0.0.1"));
   EXPECT_TRUE(is_loopback_address("::1"));
