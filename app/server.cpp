@@ -362,14 +362,24 @@ Status Server::restore_broker_state() {
       }
     }
     for (auto& q : s.queued) {
-      auto m = std::make_shared<Message>();
-      m->topic = std::move(q.topic);
-      m->payload = std::move(q.payload);
-      m->qos = q.qos;
-      m->retain = q.retain;
-      m->origin = Origin::mqtt;
-      snap.queued.push_back(std::move(m));
+      MessagePtr msg;
+      if (!q.released) {
+        auto m = std::make_shared<Message>();
+        m->topic = std::move(q.topic);
+        m->payload = std::move(q.payload);
+        m->qos = q.qos;
+        m->retain = q.retain;
+        m->origin = Origin::mqtt;
+        msg = std::move(m);
+      }
+      if (q.packet_id == 0) {
+        if (msg) snap.queued.push_back(std::move(msg));
+      } else {
+        snap.inflight.push_back(
+            mqtt::Outgoing{std::move(msg), q.qos, q.retain, false, q.packet_id});
+      }
     }
+    snap.inbound_qos2 = std::move(s.inbound_qos2);
     restored_sessions_.push_back(std::move(snap));
   }
   if (retained_left_out + filters_left_out > 0) {
@@ -395,10 +405,22 @@ void Server::save_broker_state() {
     std::vector<db::SessionSubscription> subs;
     for (auto& [filter, qos] : s.subscriptions) subs.push_back({filter, qos});
     p.db->sessions().save(s.client_id, std::move(subs));
+    // Messages in flight first, with their packet ids, then those queued.
     int64_t order = 0;
+    for (auto& o : s.inflight) {
+      db::QueuedMessage q{++order, {}, {}, o.qos, o.retain, o.packet_id, o.msg == nullptr};
+      if (o.msg) {
+        q.topic = o.msg->topic;
+        q.payload = o.msg->payload;
+      }
+      p.db->sessions().append(s.client_id, std::move(q));
+    }
     for (auto& m : s.queued) {
       p.db->sessions().append(s.client_id,
                               db::QueuedMessage{++order, m->topic, m->payload, m->qos, m->retain});
+    }
+    if (!s.inbound_qos2.empty()) {
+      p.db->sessions().save_inbound_qos2(s.client_id, std::move(s.inbound_qos2));
     }
   }
   TLOG(info, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());

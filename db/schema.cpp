@@ -125,8 +125,23 @@ CREATE TABLE session_messages(
 ) WITHOUT ROWID;
 )sql";
 
+// In-flight MQTT QoS state joins the persistent sessions (MQTT 3.1.1
+// 3.1.2.4). A message row with a packet id was sent and awaits its
+// acknowledgement; `released` marks a QoS 2 one whose PUBREC came, leaving
+// only the PUBREL. Rows of version 1 become queued messages, as they were.
+constexpr std::string_view schema_v2 = R"sql(
+ALTER TABLE session_messages ADD COLUMN packet_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_messages ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_inbound_qos2(
+  client_id TEXT NOT NULL REFERENCES sessions(client_id) ON DELETE CASCADE,
+  packet_id INTEGER NOT NULL,
+  PRIMARY KEY(client_id, packet_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration all_migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 }  // namespace

@@ -61,17 +61,34 @@ void SessionStore::append(std::string client_id, QueuedMessage m) {
   db_.writer().post([client_id = std::move(client_id), m = std::move(m)](Connection& c) {
     touch(c, client_id);
     c.prepare(
-         "INSERT INTO session_messages(client_id, ord, topic, payload, qos, retain) "
-         "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(client_id, ord) DO UPDATE SET "
+         "INSERT INTO session_messages(client_id, ord, topic, payload, qos, retain, packet_id, "
+         "released) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(client_id, ord) DO UPDATE SET "
          "topic = excluded.topic, payload = excluded.payload, qos = excluded.qos, "
-         "retain = excluded.retain")
+         "retain = excluded.retain, packet_id = excluded.packet_id, "
+         "released = excluded.released")
         .bind(1, client_id)
         .bind(2, m.order)
         .bind(3, m.topic)
         .bind_blob(4, m.payload ? std::string_view(*m.payload) : std::string_view())
         .bind(5, int64_t{m.qos})
         .bind(6, m.retain)
+        .bind(7, int64_t{m.packet_id})
+        .bind(8, m.released)
         .run();
+  });
+}
+
+void SessionStore::save_inbound_qos2(std::string client_id, std::vector<uint16_t> packet_ids) {
+  db_.writer().post([client_id = std::move(client_id), ids = std::move(packet_ids)](Connection& c) {
+    touch(c, client_id);
+    c.prepare("DELETE FROM session_inbound_qos2 WHERE client_id = ?").bind(1, client_id).run();
+    auto ins = c.prepare(
+        "INSERT INTO session_inbound_qos2(client_id, packet_id) VALUES(?, ?) "
+        "ON CONFLICT(client_id, packet_id) DO NOTHING");
+    for (uint16_t id : ids) {
+      ins.bind_all(client_id, int64_t{id});
+      ins.run();
+    }
   });
 }
 
@@ -116,14 +133,22 @@ Result<std::vector<StoredSession>> SessionStore::load_all() const {
           SessionSubscription{subs.column_text(1), static_cast<uint8_t>(subs.column_int(2))});
     }
     auto msgs = c->prepare(
-        "SELECT client_id, ord, topic, payload, qos, retain FROM session_messages "
-        "ORDER BY client_id, ord");
+        "SELECT client_id, ord, topic, payload, qos, retain, packet_id, released "
+        "FROM session_messages ORDER BY client_id, ord");
     while (msgs.step()) {
       auto it = by_id.find(msgs.column_text(0));
       if (it == by_id.end()) continue;
       it->second.queued.push_back(
           QueuedMessage{msgs.column_int(1), msgs.column_text(2), make_payload(msgs.column_blob(3)),
-                        static_cast<uint8_t>(msgs.column_int(4)), msgs.column_int(5) != 0});
+                        static_cast<uint8_t>(msgs.column_int(4)), msgs.column_int(5) != 0,
+                        static_cast<uint16_t>(msgs.column_int(6)), msgs.column_int(7) != 0});
+    }
+    auto inbound = c->prepare(
+        "SELECT client_id, packet_id FROM session_inbound_qos2 ORDER BY client_id, packet_id");
+    while (inbound.step()) {
+      auto it = by_id.find(inbound.column_text(0));
+      if (it == by_id.end()) continue;
+      it->second.inbound_qos2.push_back(static_cast<uint16_t>(inbound.column_int(1)));
     }
     snapshot.commit();
     std::vector<StoredSession> out;

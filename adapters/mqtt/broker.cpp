@@ -256,8 +256,13 @@ std::vector<Broker::SessionSnapshot> Broker::snapshot_sessions() const {
   std::vector<SessionSnapshot> out;
   out.reserve(persistent.size());
   for (const auto& s : persistent) {
-    SessionSnapshot snap{s->client_id(), s->subscriptions(), {}};
-    for (const auto& o : s->snapshot_queue()) {
+    auto traffic = s->snapshot_traffic();
+    SessionSnapshot snap{s->client_id(),
+                         s->subscriptions(),
+                         std::move(traffic.inflight),
+                         {},
+                         std::move(traffic.inbound_qos2)};
+    for (const auto& o : traffic.queued) {
       if (o.qos == 0) continue;
       // Keep the delivery QoS with the message: it is what the client was promised.
       auto m = std::make_shared<Message>(*o.msg);
@@ -278,6 +283,7 @@ void Broker::restore_session(const SessionSnapshot& snapshot) {
     bus_.subscribe(session, filter, qos);
     session->set_subscription(filter, qos);
   }
+  session->restore_inflight(snapshot.inflight, snapshot.inbound_qos2);
   for (const auto& m : snapshot.queued) {
     if (m->retain) {
       session->deliver_retained(m, m->qos);

@@ -94,12 +94,18 @@ class Broker final : public ClientSource {
 
   void set_events(ClientEvents events) { events_ = std::move(events); }
 
-  // Persistent sessions (clean session 0) as they stand: subscriptions and the
-  // QoS 1/2 messages not yet acknowledged, in order. Saved at shutdown.
+  // Persistent sessions (clean session 0) as they stand, saved at shutdown:
+  // subscriptions, the QoS 1/2 messages sent and not yet acknowledged with
+  // their packet ids, those still queued, and the inbound QoS 2 packet ids not
+  // yet released (MQTT 3.1.1 3.1.2.4).
   struct SessionSnapshot {
     std::string client_id;
     std::map<std::string, uint8_t> subscriptions;
+    // In send order; resent with DUP set (or as PUBREL, for a null msg) when
+    // the client comes back (4.4).
+    std::vector<Outgoing> inflight;
     std::vector<MessagePtr> queued;  // qos of each message is the delivery QoS
+    std::vector<uint16_t> inbound_qos2;
   };
   std::vector<SessionSnapshot> snapshot_sessions() const;
   // Recreates a persistent session at start-up, before listeners open.

@@ -213,15 +213,39 @@ std::size_t Session::inflight() const {
   return traffic_ ? traffic_->inflight.size() : 0;
 }
 
-std::vector<Outgoing> Session::snapshot_queue() const {
+SessionTraffic Session::snapshot_traffic() const {
   std::lock_guard lock(mu_);
-  std::vector<Outgoing> out;
+  SessionTraffic out;
   if (!traffic_) return out;
   for (const auto& f : traffic_->inflight) {
-    if (f.out.msg) out.push_back(f.out);
+    out.inflight.push_back(f.out);
+    out.inflight.back().dup = false;
   }
-  out.insert(out.end(), traffic_->queue.begin(), traffic_->queue.end());
+  out.queued.assign(traffic_->queue.begin(), traffic_->queue.end());
+  out.inbound_qos2.assign(traffic_->inbound_qos2.begin(), traffic_->inbound_qos2.end());
   return out;
+}
+
+void Session::restore_inflight(const std::vector<Outgoing>& inflight,
+                               const std::vector<uint16_t>& inbound_qos2) {
+  std::lock_guard lock(mu_);
+  if (inflight.empty() && inbound_qos2.empty()) return;
+  auto& t = traffic();
+  for (const auto& o : inflight) {
+    // Only what a live session could hold: QoS 1/2, a packet id used once.
+    bool valid = o.packet_id != 0 && (o.qos == 2 || (o.qos == 1 && o.msg));
+    bool used = std::any_of(t.inflight.begin(), t.inflight.end(),
+                            [&](const InFlight& f) { return f.out.packet_id == o.packet_id; });
+    if (!valid || used) continue;
+    Stage stage = !o.msg       ? Stage::wait_pubcomp
+                  : o.qos == 1 ? Stage::wait_puback
+                               : Stage::wait_pubrec;
+    t.inflight.push_back(InFlight{o, stage});
+    t.inflight.back().out.dup = false;
+    // New ids carry on after the last one sent, as they would have.
+    last_packet_id_ = o.packet_id;
+  }
+  t.inbound_qos2.insert(inbound_qos2.begin(), inbound_qos2.end());
 }
 
 }  // namespace trellis::mqtt

@@ -36,6 +36,16 @@ struct Outgoing {
   uint16_t packet_id = 0;
 };
 
+// A session's messages in motion, as persistence saves and restores them
+// (MQTT 3.1.1 3.1.2.4: the session state outlives the connection).
+struct SessionTraffic {
+  // Sent and not yet acknowledged, in send order, with their packet ids. A
+  // null msg is a QoS 2 message whose PUBREC came: only the PUBREL is left.
+  std::vector<Outgoing> inflight;
+  std::vector<Outgoing> queued;        // not sent yet: no packet id
+  std::vector<uint16_t> inbound_qos2;  // QoS 2 ids received (PUBREC sent), not yet released
+};
+
 // What the session reports to the broker's counters.
 struct SessionCounters {
   Counter* dropped = nullptr;  // messages dropped for a full queue
@@ -100,8 +110,13 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   std::size_t queued() const;
   std::size_t subscription_count() const;
   std::size_t inflight() const;
-  // Persistence hook: messages waiting while the client is away.
-  std::vector<Outgoing> snapshot_queue() const;
+  // Persistence hooks. snapshot_traffic() copies what is in motion; dup is
+  // never set in it. restore_inflight() runs before any connection attaches:
+  // the next attach resends those messages with DUP set, or their PUBREL,
+  // and new packet ids avoid theirs. Queued messages come back by deliver().
+  SessionTraffic snapshot_traffic() const;
+  void restore_inflight(const std::vector<Outgoing>& inflight,
+                        const std::vector<uint16_t>& inbound_qos2);
 
  private:
   enum class Stage : uint8_t { wait_puback, wait_pubrec, wait_pubcomp };

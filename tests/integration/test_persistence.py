@@ -1,5 +1,6 @@
 """Broker state survives a restart: retained messages, persistent sessions
-with their subscriptions and queued QoS 1/2 messages, and presence events."""
+with their subscriptions, queued QoS 1/2 messages and in-flight QoS state, and
+presence events."""
 
 import json
 import queue
@@ -234,4 +235,121 @@ def test_saved_topics_past_the_level_limit_are_left_out_on_restart(make_trellis)
     assert got.get(timeout=TIMEOUT).payload == b"live"
     keeper.disconnect()
     keeper.loop_stop()
+    assert second.stop() == 0
+
+
+def session_present(connack):
+    return connack.body[0] & 1 == 1
+
+
+def test_inbound_qos2_not_released_is_not_delivered_twice_after_restart(make_trellis):
+    # The publisher's QoS 2 packet id held between PUBREC and PUBREL is session
+    # state (3.1.2.4): its resent PUBLISH after the restart is acknowledged,
+    # not delivered again ([MQTT-4.3.3-2]).
+    first = make_trellis().start()
+    data, ports = first.data_dir, first.ports
+    watcher = raw.RawClient(first.mqtt_port)
+    watcher.connect("q2-watcher")
+    assert watcher.subscribe([("q2/#", 0)]) == [0]
+    pub = raw.RawClient(first.mqtt_port)
+    pub.connect("q2-publisher", clean=False)
+    pub.send(raw.publish("q2/in", b"once", qos=2, packet_id=5))
+    assert pub.expect(raw.PUBREC).packet_id == 5
+    assert watcher.expect(raw.PUBLISH).payload == b"once"
+    assert first.stop() == 0
+    pub.close()
+    watcher.close()
+
+    second = make_trellis(data_dir=data, ports=ports).start()
+    watcher = raw.RawClient(second.mqtt_port)
+    watcher.connect("q2-watcher")
+    assert watcher.subscribe([("q2/#", 0)]) == [0]
+    pub = raw.RawClient(second.mqtt_port)
+    assert session_present(pub.connect("q2-publisher", clean=False))
+    pub.send(raw.publish("q2/in", b"once", qos=2, packet_id=5, dup=True))
+    assert pub.expect(raw.PUBREC).packet_id == 5
+    pub.send(raw.ack(raw.PUBREL, 5))
+    assert pub.expect(raw.PUBCOMP).packet_id == 5
+    # A later message from the same publisher comes first: the resend was not
+    # delivered. With the id released, 5 is a new message again.
+    pub.send(raw.publish("q2/marker", b"after", qos=1, packet_id=6))
+    assert pub.expect(raw.PUBACK).packet_id == 6
+    pub.send(raw.publish("q2/in", b"new", qos=2, packet_id=5))
+    assert pub.expect(raw.PUBREC).packet_id == 5
+    got = [watcher.expect(raw.PUBLISH) for _ in range(2)]
+    assert [(p.topic, p.payload) for p in got] == [("q2/marker", b"after"), ("q2/in", b"new")]
+    pub.close()
+    watcher.close()
+    assert second.stop() == 0
+
+
+def raw_publish(client, topic, payload, qos, packet_id):
+    """Publishes at QoS 1 or 2 and waits for the whole acknowledgement flow."""
+    client.send(raw.publish(topic, payload, qos=qos, packet_id=packet_id))
+    if qos == 1:
+        assert client.expect(raw.PUBACK).packet_id == packet_id
+        return
+    assert client.expect(raw.PUBREC).packet_id == packet_id
+    client.send(raw.ack(raw.PUBREL, packet_id))
+    assert client.expect(raw.PUBCOMP).packet_id == packet_id
+
+
+def test_outgoing_in_flight_is_resent_with_its_packet_ids_after_restart(make_trellis):
+    # Unacknowledged QoS 1/2 deliveries keep their packet ids across a restart
+    # and are resent with DUP set, in order; a QoS 2 delivery whose PUBREC came
+    # is resent as PUBREL ([MQTT-4.4.0-1], [MQTT-3.3.1-1]).
+    first = make_trellis().start()
+    data, ports = first.data_dir, first.ports
+    sub = raw.RawClient(first.mqtt_port)
+    sub.connect("inflight-sub", clean=False)
+    assert sub.subscribe([("out/#", 2)]) == [2]
+    pub = raw.RawClient(first.mqtt_port)
+    pub.connect("inflight-pub")
+    raw_publish(pub, "out/1", b"one", 1, 1)
+    raw_publish(pub, "out/2", b"two", 2, 2)
+    raw_publish(pub, "out/3", b"three", 2, 3)
+    pub.close()
+    sent = [sub.expect(raw.PUBLISH) for _ in range(3)]
+    assert [(p.payload, p.qos, p.dup) for p in sent] == [
+        (b"one", 1, False), (b"two", 2, False), (b"three", 2, False)]
+    ids = [p.packet_id for p in sent]
+    assert len(set(ids)) == 3
+    # No PUBACK for the first, no PUBREC for the second; the third gets its
+    # PUBREC but no PUBCOMP.
+    sub.send(raw.ack(raw.PUBREC, ids[2]))
+    assert sub.expect(raw.PUBREL).packet_id == ids[2]
+    assert first.stop() == 0
+    sub.close()
+
+    second = make_trellis(data_dir=data, ports=ports).start()
+    sub = raw.RawClient(second.mqtt_port)
+    assert session_present(sub.connect("inflight-sub", clean=False))
+    for topic, payload, qos, packet_id in [("out/1", b"one", 1, ids[0]),
+                                           ("out/2", b"two", 2, ids[1])]:
+        p = sub.expect(raw.PUBLISH)
+        assert (p.topic, p.payload, p.qos, p.dup, p.packet_id) == (
+            topic, payload, qos, True, packet_id)
+    assert sub.expect(raw.PUBREL).packet_id == ids[2]
+
+    # A new delivery while those are still unacknowledged takes a fresh id.
+    pub = raw.RawClient(second.mqtt_port)
+    pub.connect("inflight-pub")
+    raw_publish(pub, "out/4", b"four", 1, 1)
+    fresh = sub.expect(raw.PUBLISH)
+    assert (fresh.payload, fresh.dup) == (b"four", False)
+    assert fresh.packet_id not in ids
+
+    # The restored flows finish as live ones do, and nothing else was pending.
+    sub.send(raw.ack(raw.PUBACK, ids[0]))
+    sub.send(raw.ack(raw.PUBREC, ids[1]))
+    assert sub.expect(raw.PUBREL).packet_id == ids[1]
+    sub.send(raw.ack(raw.PUBCOMP, ids[1]) + raw.ack(raw.PUBCOMP, ids[2]) +
+             raw.ack(raw.PUBACK, fresh.packet_id))
+    raw_publish(pub, "out/5", b"five", 1, 2)
+    last = sub.expect(raw.PUBLISH)
+    assert (last.payload, last.dup) == (b"five", False)
+    sub.send(raw.ack(raw.PUBACK, last.packet_id))
+    sub.ping()
+    pub.close()
+    sub.close()
     assert second.stop() == 0

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "db/retained_store.hpp"
+#include "db/schema.hpp"
 #include "db/session_store.hpp"
 #include "db_test_util.hpp"
 
@@ -134,6 +135,76 @@ TEST(SessionStore, SaveReplacesSubscriptionsButKeepsQueue) {
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].subscriptions, (std::vector<SessionSubscription>{{"b", 1}}));
   EXPECT_EQ((*all)[0].queued.size(), 1u);
+}
+
+TEST(SessionStore, InFlightPacketIdsAndInboundQoS2RoundTripAcrossReopen) {
+  // 3.1.2.4: in-flight QoS 1/2 messages and unreleased inbound QoS 2 ids are
+  // session state.
+  TempDir dir;
+  auto o = test_options(dir.path());
+  {
+    auto db = open_db(o);
+    ASSERT_TRUE(db);
+    auto& s = db->sessions();
+    s.save("c", {{"a/#", 2}});
+    s.append("c", QueuedMessage{1, "a/1", make_payload("m1"), 1, false, 1});
+    s.append("c", QueuedMessage{2, "a/2", make_payload("m2"), 2, true, 2});
+    s.append("c", QueuedMessage{3, "", make_payload(""), 2, false, 65535, true});
+    s.append("c", QueuedMessage{4, "a/4", make_payload("m4"), 1, false});
+    s.save_inbound_qos2("c", {9, 5});
+    s.save_inbound_qos2("gone", {1});
+    s.erase("gone");  // takes its ids along
+  }
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  auto all = db->sessions().load_all();
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  const auto& c = (*all)[0];
+  ASSERT_EQ(c.queued.size(), 4u);
+  EXPECT_EQ(c.queued[0].packet_id, 1);
+  EXPECT_FALSE(c.queued[0].released);
+  EXPECT_EQ(c.queued[1].packet_id, 2);
+  EXPECT_EQ(c.queued[1].qos, 2);
+  EXPECT_TRUE(c.queued[1].retain);
+  EXPECT_EQ(*c.queued[1].payload, "m2");
+  EXPECT_EQ(c.queued[2].packet_id, 65535);
+  EXPECT_TRUE(c.queued[2].released);
+  EXPECT_EQ(c.queued[3].packet_id, 0);  // queued, not sent yet
+  EXPECT_FALSE(c.queued[3].released);
+  EXPECT_EQ(c.inbound_qos2, (std::vector<uint16_t>{5, 9}));
+
+  // Saving again replaces the ids.
+  db->sessions().save_inbound_qos2("c", {});
+  ASSERT_TRUE(db->flush());
+  EXPECT_TRUE(db->sessions().load_all()->at(0).inbound_qos2.empty());
+}
+
+TEST(SessionStore, SessionsSavedByVersion1ComeBackAsQueuedMessages) {
+  // A database written before in-flight state was kept opens and migrates.
+  TempDir dir;
+  auto o = test_options(dir.path());
+  std::filesystem::create_directories(o.path.parent_path());
+  {
+    auto c = Connection::open(o.path, Connection::Mode::read_write_create, 1000);
+    ASSERT_TRUE(apply_migrations(c, migrations().first(1)));
+    c.exec(
+        "INSERT INTO sessions(client_id, updated_ms) VALUES('old', 1);"
+        "INSERT INTO session_messages(client_id, ord, topic, payload, qos, retain) "
+        "VALUES('old', 1, 'a', x'70', 2, 0);");
+  }
+  auto db = open_db(o);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->schema_version(), migrations().back().version);
+  auto all = db->sessions().load_all();
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  ASSERT_EQ((*all)[0].queued.size(), 1u);
+  EXPECT_EQ((*all)[0].queued[0].topic, "a");
+  EXPECT_EQ((*all)[0].queued[0].qos, 2);
+  EXPECT_EQ((*all)[0].queued[0].packet_id, 0);
+  EXPECT_FALSE((*all)[0].queued[0].released);
+  EXPECT_TRUE((*all)[0].inbound_qos2.empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // MQTT session state without sockets: queueing while away, the inflight
 // window, acknowledgement flows, in-order resend after reattach (4.4), the
-// queue bound, inbound QoS 2 packet ids (4.3.3) and takeover ownership.
+// queue bound, inbound QoS 2 packet ids (4.3.3), takeover ownership, and the
+// state a restart saves and restores (3.1.2.4).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -167,6 +168,73 @@ TEST_F(Fixture, InboundQoS2IdHeldUntilPubrel) {
   EXPECT_FALSE(s->begin_inbound_qos2(7));
   s->release_inbound_qos2(7);
   EXPECT_TRUE(s->begin_inbound_qos2(7));
+}
+
+TEST_F(Fixture, SnapshotKeepsInFlightIdsStagesQueueAndInboundQoS2) {
+  // 3.1.2.4: the session state includes all of these.
+  auto s = make(3, 10);
+  attach(*s, conn_a);
+  s->deliver(msg("a", 1), 1);
+  s->deliver(msg("b", 2), 2);
+  s->deliver(msg("c", 2), 2);
+  s->deliver(msg("d", 1), 1);  // beyond the window: stays queued
+  auto out = s->take_sendable(conn_a, 100);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(s->on_pubrec(out[2].packet_id));
+  EXPECT_TRUE(s->begin_inbound_qos2(9));
+  EXPECT_TRUE(s->begin_inbound_qos2(5));
+  s->detach(conn_a);
+
+  auto saved = s->snapshot_traffic();
+  EXPECT_EQ(payloads(saved.inflight), (std::vector<std::string>{"a", "b", "PUBREL"}));
+  for (std::size_t i = 0; i < saved.inflight.size(); ++i) {
+    EXPECT_EQ(saved.inflight[i].packet_id, out[i].packet_id);
+    EXPECT_EQ(saved.inflight[i].qos, out[i].qos);
+    EXPECT_FALSE(saved.inflight[i].dup);
+  }
+  EXPECT_EQ(payloads(saved.queued), (std::vector<std::string>{"d"}));
+  EXPECT_EQ(saved.queued[0].packet_id, 0);
+  EXPECT_EQ(saved.inbound_qos2, (std::vector<uint16_t>{5, 9}));
+}
+
+TEST_F(Fixture, RestoredInFlightIsResentWithTheSameIdsAndNewIdsAvoidThem) {
+  // [MQTT-4.4.0-1], [MQTT-3.3.1-1]
+  auto s = make(5, 10);
+  std::vector<Outgoing> inflight = {
+      Outgoing{msg("a", 1), 1, false, false, 1}, Outgoing{msg("b", 2), 2, true, false, 2},
+      Outgoing{nullptr, 2, false, false, 3},      // PUBREC came: PUBREL pending
+      Outgoing{msg("x", 1), 1, false, false, 1},  // a second id 1 is not taken
+      Outgoing{nullptr, 1, false, false, 4},      // no PUBREL for QoS 1
+  };
+  s->restore_inflight(inflight, {5});
+  EXPECT_EQ(s->inflight(), 3u);
+  s->deliver(msg("queued", 1), 1);
+
+  auto resend = attach(*s, conn_a);
+  EXPECT_EQ(payloads(resend), (std::vector<std::string>{"a", "b", "PUBREL"}));
+  ASSERT_EQ(resend.size(), 3u);
+  EXPECT_EQ(resend[0].packet_id, 1);
+  EXPECT_TRUE(resend[0].dup);
+  EXPECT_EQ(resend[1].packet_id, 2);
+  EXPECT_TRUE(resend[1].dup);
+  EXPECT_TRUE(resend[1].retain);
+  EXPECT_EQ(resend[2].packet_id, 3);
+
+  auto fresh = s->take_sendable(conn_a, 100);
+  ASSERT_EQ(payloads(fresh), (std::vector<std::string>{"queued"}));
+  EXPECT_FALSE(fresh[0].dup);
+  EXPECT_GT(fresh[0].packet_id, 3);  // new ids carry on after the restored ones
+
+  // The restored flows finish as live ones do.
+  EXPECT_TRUE(s->on_puback(1));
+  EXPECT_FALSE(s->on_pubcomp(2));
+  EXPECT_TRUE(s->on_pubrec(2));
+  EXPECT_TRUE(s->on_pubcomp(2));
+  EXPECT_TRUE(s->on_pubcomp(3));
+  // The inbound QoS 2 id is still held: a resent PUBLISH is not delivered again.
+  EXPECT_FALSE(s->begin_inbound_qos2(5));
+  s->release_inbound_qos2(5);
+  EXPECT_TRUE(s->begin_inbound_qos2(5));
 }
 
 TEST_F(Fixture, TakeLimitBoundsOneBatch) {
