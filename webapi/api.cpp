@@ -1,8 +1,12 @@
 #include "webapi/api.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/address.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <system_error>
 
 #include "core/bus.hpp"
@@ -118,6 +122,59 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   std::filesystem::rename(tmp, path, ec);
   if (ec) return make_error("storage", "cannot rename " + tmp + ": " + ec.message());
   return Ok{};
+}
+
+// Uploads load at start-up in file name order, after every other definition,
+// and the last definition of an object wins: names sort in upload order.
+std::string upload_file_name(const std::vector<objects::ObjectDefinition>& defs) {
+  static std::atomic<int64_t> last{0};
+  int64_t seq = now_ms();
+  for (int64_t prev = last.load(); !last.compare_exchange_weak(prev, std::max(seq, prev + 1));) {
+  }
+  seq = last.load();
+  char stamp[24];
+  std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(seq));
+  std::string name = std::string("upload-") + stamp;
+  for (const auto& o : defs) name += "-" + std::to_string(o.id);
+  return name + ".xml";
+}
+
+// The object ids an upload's file name lists ("upload-<seq>-3-4.xml", or
+// "3-4.xml" as earlier builds named them); empty for any other file.
+std::set<uint16_t> uploaded_ids(const std::filesystem::path& file) {
+  if (file.extension() != ".xml") return {};
+  std::vector<std::string> parts;
+  std::string stem = file.stem().string();
+  for (std::size_t at = 0;;) {
+    auto dash = stem.find('-', at);
+    parts.push_back(stem.substr(at, dash - at));
+    if (dash == std::string::npos) break;
+    at = dash + 1;
+  }
+  std::size_t first = parts.size() > 2 && parts[0] == "upload" ? 2 : 0;
+  std::set<uint16_t> ids;
+  for (std::size_t i = first; i < parts.size(); ++i) {
+    auto n = parse_int("id", parts[i]);
+    if (!n || *n < 0 || *n > 65535) return {};
+    ids.insert(static_cast<uint16_t>(*n));
+  }
+  return ids;
+}
+
+// Earlier uploads whose every object the new one defines again are dead weight.
+void remove_superseded_uploads(const std::filesystem::path& dir,
+                               const std::filesystem::path& newest,
+                               const std::vector<objects::ObjectDefinition>& defs) {
+  std::set<uint16_t> now;
+  for (const auto& o : defs) now.insert(o.id);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path() == newest) continue;
+    auto ids = uploaded_ids(it->path());
+    if (ids.empty() || !std::includes(now.begin(), now.end(), ids.begin(), ids.end())) continue;
+    std::error_code rm;
+    std::filesystem::remove(it->path(), rm);
+  }
 }
 
 }  // namespace
@@ -696,15 +753,17 @@ void Api::add_routes() {
                    return bad_request("object XML refused: " + parsed.error().to_string());
                  if (parsed.value().empty())
                    return bad_request("object XML refused: it defines no object");
-                 std::string name;
-                 for (const auto& o : parsed.value())
-                   name += (name.empty() ? "" : "-") + std::to_string(o.id);
+                 const std::string name = upload_file_name(parsed.value());
                  if (!options_.objects_dir.empty()) {
-                   auto w = write_file_atomically(options_.objects_dir / (name + ".xml"), req.body);
+                   auto w = write_file_atomically(options_.objects_dir / name, req.body);
                    if (!w) return error_response(w.error());
                  }
-                 if (auto e = services_.objects->load_string(req.body, name + ".xml")) {
+                 if (auto e = services_.objects->load_string(req.body, name)) {
                    return bad_request("object XML refused: " + e->to_string());
+                 }
+                 if (!options_.objects_dir.empty()) {
+                   remove_superseded_uploads(options_.objects_dir, options_.objects_dir / name,
+                                             parsed.value());
                  }
                  json items = json::array();
                  for (const auto& o : parsed.value()) {

@@ -214,10 +214,21 @@ def test_object_upload_survives_restart(make_trellis):
     assert (r["name"], r["operations"], r["type"], r["range"], r["units"]) == ("Level", "RW", "Integer", "0..100", "%")
     s, b = rest.request("POST", API + "/objects", raw=b"<LWM2M><Object>", headers={"Content-Type": "application/xml"})
     assert s == 400 and b["error"]["code"] == "bad_request"
+    # A later upload redefines 32769 and adds 32770; after the restart the
+    # later definition must still win, and the superseded file is gone.
+    body = XML[:XML.index("  <Object")]
+    one = XML[XML.index("  <Object"):XML.index("</LWM2M>")]
+    both = body + one.replace("Trellis Test", "Trellis Test v2") + one.replace("32769", "32770") + "</LWM2M>\n"
+    s, b = rest.request("POST", API + "/objects", raw=both.encode(), headers={"Content-Type": "application/xml"})
+    assert s == 201, b
+    assert [o["name"] for o in b["items"]] == ["Trellis Test v2", "Trellis Test"]
     rest.close()
     assert first.stop() == 0
-    assert os.path.exists(os.path.join(str(data), "objects", "32769.xml"))
+    files = os.listdir(os.path.join(str(data), "objects"))
+    assert len(files) == 1 and files[0].endswith("-32769-32770.xml"), files
 
     second = make_trellis(data_dir=data, ports=ports).start()
     s, o = Rest(second.http_port).get(API + "/objects/32769")
+    assert s == 200 and o["name"] == "Trellis Test v2"
+    s, o = Rest(second.http_port).get(API + "/objects/32770")
     assert s == 200 and o["name"] == "Trellis Test"
