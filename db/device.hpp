@@ -55,8 +55,10 @@ struct NewDevice {
 struct DevicePatch {
   std::optional<std::string> name{};
   std::optional<std::string> type{};
-  std::optional<nlohmann::json> attributes{};  // replaces the whole object
-  Change<std::string> mqtt_username{};         // clearing it clears the password too
+  // RFC 7386 merged into the current attributes: a member set to null goes;
+  // null itself clears them all.
+  std::optional<nlohmann::json> attributes{};
+  Change<std::string> mqtt_username{};  // clearing it clears the password too
   Change<std::string> mqtt_password{};
   Change<std::string> lwm2m_endpoint{};
   Change<std::string> psk_identity{};  // clearing it clears the key too

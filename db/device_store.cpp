@@ -255,9 +255,6 @@ Result<Device> DeviceStore::patch(std::string_view id, const DevicePatch& p) {
   if (p.type) {
     if (auto st = validate_text(*p.type, "type", max_name_length, true); !st) return st.error();
   }
-  if (p.attributes) {
-    if (auto st = validate_attributes(*p.attributes); !st) return st.error();
-  }
   if (p.mqtt_username && *p.mqtt_username) {
     if (auto st = validate_username(**p.mqtt_username); !st) return st.error();
   }
@@ -297,7 +294,15 @@ Result<Device> DeviceStore::patch(std::string_view id, const DevicePatch& p) {
     if (!cur.step()) return not_found(id);
     std::string name = p.name ? *p.name : cur.column_text(0);
     std::string type = p.type ? *p.type : cur.column_text(1);
-    std::string attributes = p.attributes ? p.attributes->dump() : cur.column_text(2);
+    std::string attributes = cur.column_text(2);
+    if (p.attributes) {
+      auto merged = nlohmann::json::parse(attributes, nullptr, false);
+      if (!merged.is_object()) merged = nlohmann::json::object();
+      merged.merge_patch(*p.attributes);
+      if (merged.is_null()) merged = nlohmann::json::object();
+      if (auto st = validate_attributes(merged); !st) return st.error();
+      attributes = merged.dump();
+    }
     auto username = p.mqtt_username ? *p.mqtt_username : cur.column_optional_text(3);
     std::optional<std::string> hash = cur.column_optional_text(4);
     auto endpoint = p.lwm2m_endpoint ? *p.lwm2m_endpoint : cur.column_optional_text(5);

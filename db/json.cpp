@@ -150,10 +150,8 @@ Result<DevicePatch> parse_device_patch(const json& j) {
     *field = it->get<std::string>();
   }
   if (auto a = j.find("attributes"); a != j.end()) {
-    // Null clears the attributes; an object replaces them whole.
-    if (a->is_null()) {
-      p.attributes = json::object();
-    } else if (a->is_object()) {
+    // A merge patch (RFC 7386) of the attributes: null clears them all.
+    if (a->is_null() || a->is_object()) {
       p.attributes = *a;
     } else {
       return invalid("device.attributes must be a JSON object or null");

@@ -337,10 +337,20 @@ void Api::add_routes() {
                })});
   router_.add({.method = "PATCH",
                .pattern = p + "/devices/{id}",
-               .summary = "Change a device (JSON merge patch)",
+               .summary = "Change a device (JSON merge patch; id and protocol cannot change, the "
+                          "figures the server keeps are ignored)",
                .handler = sync([&db](const Request& req) {
                  auto body = parse_json_body(req.body);
                  if (!body) return error_response(body.error());
+                 if (body->is_object() && (body->contains("id") || body->contains("protocol"))) {
+                   auto cur = db.devices().get(req.param("id"));
+                   if (!cur) return error_response(cur.error());
+                   const json now = db::to_json(*cur);
+                   for (const char* k : {"id", "protocol"}) {
+                     if (body->contains(k) && (*body)[k] != now[k])
+                       return bad_request(std::string("device.") + k + " cannot be changed");
+                   }
+                 }
                  auto patch = db::parse_device_patch(*body);
                  if (!patch) return error_response(patch.error());
                  auto d = db.devices().patch(req.param("id"), *patch);

@@ -198,6 +198,22 @@ TEST_F(DeviceStoreTest, FindByCredential) {
   EXPECT_EQ(devices().find_by_psk_identity("x").error().code, "not_found");
 }
 
+TEST_F(DeviceStoreTest, PatchMergesAttributesAsRfc7386) {
+  auto d = boiler();
+  d.attributes = nlohmann::json{{"a", 1}, {"site", {{"floor", 2}, {"room", "b"}}}};
+  ASSERT_TRUE(devices().create(d));
+  DevicePatch p;
+  p.attributes =
+      nlohmann::json::parse(R"({"b": 2, "a": null, "site": {"room": null, "wing": "w"}})");
+  auto r = devices().patch("boiler-1", p);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->attributes, nlohmann::json::parse(R"({"b": 2, "site": {"floor": 2, "wing": "w"}})"));
+  p.attributes = nlohmann::json(nullptr);  // null clears them all
+  r = devices().patch("boiler-1", p);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->attributes, nlohmann::json::object());
+}
+
 TEST_F(DeviceStoreTest, PatchChangesOnlyWhatItNames) {
   ASSERT_TRUE(devices().create(boiler()));
   DevicePatch p;
@@ -207,7 +223,7 @@ TEST_F(DeviceStoreTest, PatchChangesOnlyWhatItNames) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->name, "Renamed");
   EXPECT_EQ(r->type, "boiler");
-  EXPECT_EQ(r->attributes, nlohmann::json({{"floor", 2}}));
+  EXPECT_EQ(r->attributes, nlohmann::json({{"site", "north"}, {"floor", 2}}));
   EXPECT_EQ(r->mqtt_username, "boiler-1");
   EXPECT_TRUE(r->has_password);
   EXPECT_TRUE(r->has_psk);

@@ -198,6 +198,20 @@ TEST_F(ApiTest, DeviceLifecycle) {
   EXPECT_EQ(body(got)["name"], "Boiler");
   auto patched = call("PATCH", "/api/v1/devices/boiler-1", R"({"name": "B"})");
   EXPECT_EQ(body(patched)["name"], "B");
+  // A GET body sent back is fine; a changed id or protocol is refused by name.
+  auto round_trip = body(got);
+  round_trip["name"] = "C";
+  round_trip["online"] = !round_trip["online"].get<bool>();  // the server's figure: ignored
+  round_trip.erase("credentials");
+  patched = call("PATCH", "/api/v1/devices/boiler-1", round_trip.dump());
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  EXPECT_EQ(body(patched)["name"], "C");
+  for (const char* change : {R"({"id": "other"})", R"({"protocol": "lwm2m"})"}) {
+    patched = call("PATCH", "/api/v1/devices/boiler-1", change);
+    EXPECT_EQ(patched.status, 400u) << change;
+    EXPECT_NE(body(patched)["error"]["message"].get<std::string>().find("cannot be changed"),
+              std::string::npos);
+  }
   EXPECT_EQ(call("DELETE", "/api/v1/devices/boiler-1").status, 204u);
   auto gone = call("GET", "/api/v1/devices/boiler-1");
   EXPECT_EQ(gone.status, 404u);
@@ -333,9 +347,29 @@ TEST_F(ApiTest, ObjectUploadIsListedAndKept) {
   std::ifstream in(std::string(TRELLIS_SOURCE_DIR) + "/objects/xml/3303.xml");
   std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(xml.empty());
+  // As an earlier build named an upload, and a file a user put there.
+  fs::create_directories(dir_ / "objects");
+  std::ofstream(dir_ / "objects" / "3303.xml") << xml;
+  std::ofstream(dir_ / "objects" / "mine.xml") << xml;
+  auto files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_ / "objects"))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
   auto r = call("POST", "/api/v1/objects", xml);
   ASSERT_EQ(r.status, 201u) << r.body;
-  EXPECT_TRUE(fs::exists(dir_ / "objects" / "3303.xml"));
+  auto after_first = files();
+  ASSERT_EQ(after_first.size(), 2u);
+  EXPECT_EQ(after_first[0], "mine.xml");
+  EXPECT_TRUE(after_first[1].starts_with("upload-") && after_first[1].ends_with("-3303.xml"))
+      << after_first[1];
+  // Uploaded again: the newer file replaces the older one.
+  ASSERT_EQ(call("POST", "/api/v1/objects", xml).status, 201u);
+  auto after_second = files();
+  ASSERT_EQ(after_second.size(), 2u);
+  EXPECT_GT(after_second[1], after_first[1]) << "names sort in upload order";
   auto one = body(call("GET", "/api/v1/objects/3303"));
   EXPECT_EQ(one["id"], 3303);
   ASSERT_FALSE(one["resources"].empty());
