@@ -104,6 +104,13 @@ json object_json(const objects::ObjectDefinition& o, bool with_resources) {
   return j;
 }
 
+// A connection is a device's when it names the device as MQTT and MQTT-SN
+// devices do (client id or username) or, for LwM2M, by its endpoint.
+bool is_connection_of(const db::Device& d, const ClientInfo& c) {
+  if (c.protocol == "lwm2m") return c.client_id == d.lwm2m_endpoint.value_or(d.id);
+  return c.client_id == d.id || (d.mqtt_username && c.username == *d.mqtt_username);
+}
+
 // Writes a file whole or not at all, so a crash never leaves half an XML file
 // for the next start-up to refuse.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view text) {
@@ -360,10 +367,20 @@ void Api::add_routes() {
                .has_body = true});
   router_.add({.method = "DELETE",
                .pattern = p + "/devices/{id}",
-               .summary = "Delete a device with its telemetry and commands",
-               .handler = sync([&db](const Request& req) {
-                 auto s = db.devices().remove(req.param("id"));
+               .summary = "Delete a device with its telemetry and commands, and end its "
+                          "connections",
+               .handler = sync([this, &db](const Request& req) {
+                 auto device = db.devices().get(req.param("id"));
+                 if (!device) return error_response(device.error());
+                 auto s = db.devices().remove(device->id);
                  if (!s) return error_response(s.error());
+                 // Left connected, it would still be let in, and its next message
+                 // would register it again without its credentials.
+                 for (auto* source : services_.clients) {
+                   for (const auto& c : source->clients()) {
+                     if (is_connection_of(*device, c)) source->disconnect(c.client_id);
+                   }
+                 }
                  Response r;
                  r.status = 204;
                  return r;

@@ -216,6 +216,24 @@ def test_publish_and_clients(trellis):
     sub.client.loop_stop()
 
 
+def test_deleting_a_device_ends_its_connections(trellis):
+    # Left connected, the device's next message registered it again, without
+    # its credentials.
+    rest = Rest(trellis.http_port)
+    register(rest, "gone")
+    by_name = Device(trellis.mqtt_port, "some-client", "gone", "s3cret")
+    by_id = Device(trellis.mqtt_port, "gone")
+    other = Device(trellis.mqtt_port, "bystander")
+    clients = lambda: {c["client_id"] for c in rest.get(API + "/clients")[1]["items"]}
+    poll(lambda: {"some-client", "gone", "bystander"} <= clients())
+    assert rest.request("DELETE", API + "/devices/gone")[0] == 204
+    poll(lambda: not ({"some-client", "gone"} & clients()))
+    assert "bystander" in clients()
+    assert rest.get(API + "/devices/gone")[0] == 404
+    for d in (by_name, by_id, other):
+        d.client.loop_stop()
+
+
 def test_restart_keeps_devices_and_telemetry(make_trellis):
     first = make_trellis().start()
     data, ports = first.data_dir, first.ports
