@@ -155,9 +155,8 @@ Broker::Opened Broker::open_session(const std::string& client_id, bool clean,
   return opened;
 }
 
-bool Broker::close_session(const std::shared_ptr<Session>& session, const Connection* conn) {
+void Broker::close_session(const std::shared_ptr<Session>& session, const Connection* conn) {
   bool drop = false;
-  bool taken_over = false;
   {
     std::lock_guard lock(mu_);
     counters_.clients_connected.sub();
@@ -172,7 +171,6 @@ bool Broker::close_session(const std::shared_ptr<Session>& session, const Connec
         drop = true;
       }
     } else {
-      taken_over = it != sessions_.end() && !it->second.connection.expired();
       // Replaced by a clean session: this one is gone.
       if (it == sessions_.end() || it->second.session != session) drop = true;
     }
@@ -180,7 +178,6 @@ bool Broker::close_session(const std::shared_ptr<Session>& session, const Connec
   }
   session->detach(conn);
   if (drop) bus_.unsubscribe_all(session.get());
-  return taken_over;
 }
 
 std::vector<ClientInfo> Broker::clients() const {

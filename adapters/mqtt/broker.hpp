@@ -135,8 +135,9 @@ class Broker final : public ClientSource {
   };
   Opened open_session(const std::string& client_id, bool clean,
                       const std::shared_ptr<Connection>& conn);
-  // True when the client id has been taken over by another connection.
-  bool close_session(const std::shared_ptr<Session>& session, const Connection* conn);
+  // Detaches a closing connection; a clean session goes with it unless
+  // another connection has taken the client id over.
+  void close_session(const std::shared_ptr<Session>& session, const Connection* conn);
   void connection_closed(const Connection* conn);
   const ClientEvents& events() const { return events_; }
   Readiness& readiness() { return readiness_; }

@@ -758,14 +758,13 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
       broker_.bus().publish(msg);
     }
     will_.reset();
-    bool taken_over = broker_.close_session(session_, this);
+    broker_.close_session(session_, this);
     // Only now: tests and operators take this line to mean the session is detached.
     TLOG(debug, "mqtt") << "client disconnected" << log::kv("client", client_id())
                         << log::kv("reason", reason);
-    // After a takeover the client is still connected, through the new connection.
-    if (!taken_over && broker_.events().disconnected) {
-      broker_.events().disconnected(client_id(), *principal_);
-    }
+    // Also after a takeover: presence counts connections, and the new one was
+    // counted when it connected, so the device stays online through it.
+    if (broker_.events().disconnected) broker_.events().disconnected(client_id(), *principal_);
   }
   broker_.connection_closed(this);
 }

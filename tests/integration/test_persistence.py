@@ -5,6 +5,7 @@ presence events."""
 import json
 import queue
 import socket
+import time
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -175,14 +176,18 @@ def test_mqttsn_publish_received_just_before_shutdown_is_kept(make_trellis):
     assert retained_topics(last.mqtt_port, rounds) == sorted(topics.values())
 
 
+def register_by_data(trellis, device_id):
+    """Data from an unknown client id registers the device (auto_register on)."""
+    client, _, _ = connect(trellis.mqtt_port, device_id)
+    client.publish(device_id + "/messages/json", json.dumps({"t": 1}), qos=1).wait_for_publish()
+    client.disconnect()
+    client.loop_stop()
+    trellis.wait_for_log("device registered device=" + device_id)
+
+
 def test_presence_events_for_a_known_device(trellis):
     port = trellis.mqtt_port
-    # Data from an unknown client id registers the device (auto_register on).
-    publish_client, _, _ = connect(port, "boiler-7")
-    publish_client.publish("boiler-7/messages/json", json.dumps({"t": 1}), qos=1).wait_for_publish()
-    publish_client.disconnect()
-    publish_client.loop_stop()
-    trellis.wait_for_log("device registered device=boiler-7")
+    register_by_data(trellis, "boiler-7")
 
     watcher, events, _ = connect(port, "watcher")
     subscribe(watcher, "$events/devices/boiler-7/+", 1)
@@ -198,6 +203,34 @@ def test_presence_events_for_a_known_device(trellis):
     while not m.topic.endswith("/offline"):
         m = events.get(timeout=TIMEOUT)
     assert json.loads(m.payload)["device"] == "boiler-7"
+    watcher.disconnect()
+    watcher.loop_stop()
+
+
+def test_a_device_taken_over_goes_offline_when_its_last_connection_does(trellis):
+    # The connection a takeover closed was never counted off, so the device
+    # stayed online for good once its client id had been taken over.
+    port = trellis.mqtt_port
+    register_by_data(trellis, "boiler-8")
+
+    watcher, events, _ = connect(port, "watcher")
+    subscribe(watcher, "$events/devices/boiler-8/+", 1)
+    first = raw.RawClient(port)
+    first.connect("boiler-8")
+    second = raw.RawClient(port)
+    second.connect("boiler-8")
+    assert first.wait_closed()
+    left_at = int(time.time() * 1000)
+    second.send(raw.packet(0xE0))  # DISCONNECT
+    assert second.wait_closed()
+    # A takeover may show as a brief offline and online; only the last
+    # connection's going counts here.
+    while True:
+        m = events.get(timeout=TIMEOUT)
+        if m.topic.endswith("/offline") and json.loads(m.payload)["time"] >= left_at:
+            break
+    first.close()
+    second.close()
     watcher.disconnect()
     watcher.loop_stop()
 
