@@ -227,9 +227,21 @@ void Api::handle(Request req, Reply reply) const {
     reply(error_response(404, code::not_found, "no route for " + req.method + " " + req.path));
     return;
   }
+  if (m.kind == RouteMatch::Kind::bad_path) {
+    reply(error_response(400, code::bad_request,
+                         "path segment '" + m.bad_segment + "' is not valid percent-encoding"));
+    return;
+  }
   if (m.kind == RouteMatch::Kind::wrong_method) {
     std::string allow;
     for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+    if (req.method == "OPTIONS") {
+      Response r;
+      r.status = 204;
+      r.headers.emplace_back("Allow", allow + ", OPTIONS");
+      reply(std::move(r));
+      return;
+    }
     auto r = error_response(405, code::method_not_allowed,
                             req.method + " is not allowed on " + req.path + "; allowed: " + allow);
     r.headers.emplace_back("Allow", allow);
@@ -269,7 +281,7 @@ void Api::add_routes() {
   auto& db = services_.db;
   const std::string p = kPrefix;
   const std::vector<QueryParam> page_query = {
-      {"limit", "integer", "items per page (1..1000, default 100)"},
+      {"limit", "integer", "items per page (default 100; more than 1000 reads as 1000)"},
       {"cursor", "string", "next_cursor of the previous page"}};
 
   router_.add({.method = "GET",
@@ -498,7 +510,8 @@ void Api::add_routes() {
        .query = {{"keys", "string", "comma-separated keys (default: all)"},
                  {"from", "integer", "start, ms since the epoch, inclusive"},
                  {"to", "integer", "end, ms since the epoch, inclusive"},
-                 {"limit", "integer", "points per page, or buckets per key"},
+                 {"limit", "integer",
+                  "points per page, or buckets per key (more than 10000 reads as 10000)"},
                  {"order", "string", "asc or desc"},
                  {"cursor", "string", "next_cursor of the previous page"},
                  {"agg", "string", "avg, min, max, sum or count"},

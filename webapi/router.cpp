@@ -54,6 +54,13 @@ void Router::add(Route r) {
 RouteMatch Router::match(const std::string& method, const std::string& path) const {
   RouteMatch m;
   const auto segs = segments(path);
+  for (auto s : segs) {
+    if (!percent_decode(s)) {
+      m.kind = RouteMatch::Kind::bad_path;
+      m.bad_segment = std::string(s);
+      return m;
+    }
+  }
   // Literal segments win over parameters ("/telemetry/latest" over "/{x}/{y}"):
   // the first route in table order that matches is taken, so the table lists
   // literal routes first where they overlap.
@@ -71,6 +78,8 @@ RouteMatch Router::match(const std::string& method, const std::string& path) con
       m.allowed.push_back(r.method);
     }
   }
+  if (std::find(m.allowed.begin(), m.allowed.end(), "GET") != m.allowed.end())
+    m.allowed.push_back("HEAD");
   if (m.kind != RouteMatch::Kind::found && !m.allowed.empty())
     m.kind = RouteMatch::Kind::wrong_method;
   return m;

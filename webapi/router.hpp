@@ -30,10 +30,12 @@ struct Route {
 };
 
 struct RouteMatch {
-  enum class Kind { found, wrong_method, not_found } kind = Kind::not_found;
+  // bad_path: a segment is not valid percent-encoding (named in bad_segment).
+  enum class Kind { found, wrong_method, not_found, bad_path } kind = Kind::not_found;
   const Route* route = nullptr;
   std::map<std::string, std::string> params;  // decoded
-  std::vector<std::string> allowed;           // methods the path takes, for 405
+  std::vector<std::string> allowed;           // methods the path takes (GET brings HEAD)
+  std::string bad_segment;
 };
 
 class Router {

@@ -113,7 +113,19 @@ TEST_F(ApiTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(r.status, 405u);
   EXPECT_EQ(error_code(r), "method_not_allowed");
   ASSERT_EQ(r.headers.size(), 1u);
-  EXPECT_EQ(r.headers[0].second, "GET, POST");
+  EXPECT_EQ(r.headers[0].second, "GET, POST, HEAD");
+  r = call("OPTIONS", "/api/v1/devices");
+  EXPECT_EQ(r.status, 204u);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0],
+            (std::pair<std::string, std::string>{"Allow", "GET, POST, HEAD, OPTIONS"}));
+  EXPECT_EQ(call("OPTIONS", "/api/v1/nope").status, 404u);
+}
+
+TEST_F(ApiTest, BadPercentEncodingInThePathIs400) {
+  auto r = call("GET", "/api/v1/devices/%zz");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("'%zz'"), std::string::npos);
 }
 
 TEST_F(ApiTest, ApiKeyRequiredWhenConfigured) {

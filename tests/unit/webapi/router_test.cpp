@@ -55,7 +55,14 @@ TEST(Router, EmptyParameterDoesNotMatch) {
 TEST(Router, WrongMethodListsAllowedMethods) {
   auto m = table().match("DELETE", "/api/v1/devices");
   ASSERT_EQ(m.kind, RouteMatch::Kind::wrong_method);
-  EXPECT_EQ(m.allowed, (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(m.allowed, (std::vector<std::string>{"GET", "POST", "HEAD"}));
+}
+
+TEST(Router, BadPercentEncodingIsNamedNotUnmatched) {
+  auto m = table().match("GET", "/api/v1/devices/%zz");
+  ASSERT_EQ(m.kind, RouteMatch::Kind::bad_path);
+  EXPECT_EQ(m.bad_segment, "%zz");
+  EXPECT_EQ(table().match("GET", "/api/v1/devices/a%2Fb").kind, RouteMatch::Kind::found);
 }
 
 TEST(Router, HeadIsServedByGet) {
