@@ -182,7 +182,7 @@ std::vector<KeySpec> build_schema() {
 
   // REST API.
   s.push_back(text("http.bind", "127.0.0.1", "Address the REST API binds to."));
-  s.push_back(port("http.port", 8080, "REST API and dashboard over HTTP; 0 = off."));
+  s.push_back(port("http.port", 8080, "REST API (and Prometheus /metrics) over HTTP; 0 = off."));
   s.push_back(list("http.api_keys",
                    "API keys accepted as bearer tokens; none are needed while empty and bound to "
                    "loopback."));
