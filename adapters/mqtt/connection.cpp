@@ -798,6 +798,7 @@ ClientInfo Connection::info(std::string remote) const {
   i.protocol = "mqtt";
   i.transport = kind();
   i.remote = std::move(remote);
+  i.state = "connected";  // listed only while connected; MQTT-SN and LwM2M clients also sleep
   if (principal_) i.username = principal_->username;
   i.clean_session = clean_session_;
   i.keepalive = keepalive_;

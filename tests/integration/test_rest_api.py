@@ -209,7 +209,8 @@ def test_publish_and_clients(trellis):
     assert s == 200 and b["delivered"] == 1
     assert sub.get().payload == b"hello"
     s, b = rest.get(API + "/clients")
-    assert s == 200 and any(c["client_id"] == "watcher" and c["protocol"] == "mqtt" for c in b["items"])
+    assert s == 200 and any(c["client_id"] == "watcher" and c["protocol"] == "mqtt"
+                            and c["state"] == "connected" for c in b["items"])
     assert rest.request("DELETE", API + "/clients/watcher")[0] == 204
     poll(lambda: not any(c["client_id"] == "watcher" for c in rest.get(API + "/clients")[1]["items"]))
     assert rest.request("DELETE", API + "/clients/watcher")[0] == 404
