@@ -35,4 +35,12 @@ std::optional<std::string> string_member(const nlohmann::json& object, std::stri
   return it->get<std::string>();
 }
 
+std::string json_error_text(const nlohmann::json::exception& e) {
+  std::string why = e.what();
+  if (why.starts_with("[json.exception.")) {
+    if (auto end = why.find("] "); end != std::string::npos) why.erase(0, end + 2);
+  }
+  return why;
+}
+
 }  // namespace trellis

@@ -16,6 +16,10 @@ inline constexpr int max_json_depth = 32;
 // Whether [ and { outside strings nest at most `max_depth` deep.
 bool json_nesting_within(std::string_view text, int max_depth = max_json_depth);
 
+// Why parsing failed, for the sender: the exception's text without the
+// library's "[json.exception.parse_error.101] " tag.
+std::string json_error_text(const nlohmann::json::exception& e);
+
 // The member `key` of `object` when it is a string; nothing when it is absent,
 // of another type, or `object` is not an object (json::value() would throw).
 std::optional<std::string> string_member(const nlohmann::json& object, std::string_view key);

@@ -133,7 +133,7 @@ Result<Application> ApplicationStore::create(const NewApplication& a) {
   }
   std::optional<std::string> hash;
   if (a.password) {
-    if (!a.username) return error(errc::invalid_argument, "a password needs a username");
+    if (!a.username) return error(errc::invalid_argument, "a \"password\" needs a \"username\"");
     if (auto st = validate_text(*a.password, "password", max_secret_length); !st) return st.error();
     hash = hash_password(*a.password, db_.options().password_iterations);
   }
@@ -235,7 +235,7 @@ Result<Application> ApplicationStore::patch(std::string_view name, const Applica
     cur.reset();
     if (p.password) hash = new_hash;
     if (!username) {
-      if (new_hash) return error(errc::invalid_argument, "a password needs a username");
+      if (new_hash) return error(errc::invalid_argument, "a \"password\" needs a \"username\"");
       hash.reset();
     }
     if (p.username && username) {

@@ -25,7 +25,9 @@ std::string type_phrase(const Json& v) {
   if (v.is_null()) return "null";
   if (v.is_object()) return "an object";
   if (v.is_array()) return "an array";
-  return "not a number, string or boolean";
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "a boolean";
+  return "a number";
 }
 
 Status check_key(const std::string& key) {
@@ -179,7 +181,7 @@ Result<std::vector<Point>> parse_telemetry_payload(std::string_view json, int64_
   try {
     doc = Json::parse(json.begin(), json.end());
   } catch (const Json::exception& e) {
-    return fail("bad_json", std::string("payload is not JSON: ") + e.what());
+    return fail("bad_json", "payload is not JSON: " + json_error_text(e));
   }
 
   std::vector<Point> out;
@@ -189,13 +191,24 @@ Result<std::vector<Point>> parse_telemetry_payload(std::string_view json, int64_
   } else if (doc.is_object()) {
     // Form 2 when every member is an object under a time stamp key; anything
     // else is form 1, where an object value is the error to report.
-    bool by_time = !doc.empty();
+    std::size_t timed = 0;
+    const std::string* untimed = nullptr;
     for (const auto& [key, v] : doc.items()) {
-      if (!v.is_object() || !all_digits(key)) {
-        by_time = false;
-        break;
+      if (v.is_object() && all_digits(key)) {
+        ++timed;
+      } else if (!untimed) {
+        untimed = &key;
       }
     }
+    // Half one form and half the other: name the member that breaks form 2,
+    // not a time stamp key form 1 cannot read.
+    if (timed > 0 && untimed) {
+      return fail("bad_shape",
+                  "member " + quote_key(*untimed) +
+                      " is not an object under a time stamp, as the other members "
+                      "are: a payload is keyed by time stamps throughout or not at all");
+    }
+    const bool by_time = timed > 0;
     st = by_time ? parse_by_time(doc, out) : parse_flat(doc, now_ms, out);
   } else {
     return fail("bad_shape",

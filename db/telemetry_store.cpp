@@ -15,6 +15,12 @@ namespace trellis::db {
 
 namespace {
 
+// "to" defaults to now, so name both values: the caller may not have sent it.
+Error from_after_to(int64_t from, int64_t to) {
+  return error(errc::invalid_argument,
+               "from (" + std::to_string(from) + ") is after to (" + std::to_string(to) + ")");
+}
+
 // Roughly what queued points hold in memory: each Point, its strings' bytes
 // and its share of the queue. Counted the same way when they join the backlog
 // and when they leave it.
@@ -369,7 +375,7 @@ std::size_t TelemetryStore::write(Connection& c, std::vector<std::vector<Point>>
 Result<PointPage> TelemetryStore::query(const TelemetryQuery& q) const {
   int64_t from = std::max(q.from_ms, -time_limit);
   int64_t to = std::min(q.to_ms, time_limit);
-  if (from > to) return error(errc::invalid_argument, "from is after to");
+  if (from > to) return from_after_to(from, to);
   std::size_t limit = std::clamp<std::size_t>(q.limit, 1, max_points_per_page);
   const bool asc = q.order == Order::asc;
   int64_t after_ts = asc ? from : to;
@@ -437,7 +443,7 @@ Result<PointPage> TelemetryStore::query(const TelemetryQuery& q) const {
 Result<std::vector<KeyAggregate>> TelemetryStore::aggregate(const AggregateQuery& q) const {
   int64_t from = std::max(q.from_ms, -time_limit);
   int64_t to = std::min(q.to_ms, time_limit);
-  if (from > to) return error(errc::invalid_argument, "from is after to");
+  if (from > to) return from_after_to(from, to);
   if (q.interval_ms < 1) return error(errc::invalid_argument, "interval must be at least 1 ms");
   int64_t interval = q.interval_ms;
   std::size_t limit = std::clamp<std::size_t>(q.limit, 1, max_buckets);

@@ -30,11 +30,12 @@ Status validate_text(std::string_view value, std::string_view what, std::size_t 
     return error(errc::invalid_argument,
                  name + " is longer than " + std::to_string(max) + " bytes");
   }
-  if (!topic::is_valid_utf8(value)) {
-    return error(errc::invalid_argument, name + " is not valid UTF-8");
-  }
+  // Control characters first: is_valid_utf8 also refuses U+0000, which is one.
   if (has_control(value)) {
     return error(errc::invalid_argument, name + " contains a control character");
+  }
+  if (!topic::is_valid_utf8(value)) {
+    return error(errc::invalid_argument, name + " is not valid UTF-8");
   }
   return Ok{};
 }

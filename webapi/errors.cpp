@@ -51,7 +51,7 @@ Result<nlohmann::json> parse_json_body(std::string_view body) {
   } catch (const nlohmann::json::exception& e) {
     // Not only syntax: a number too large for a double (1e400) is out_of_range.
     return make_error(std::string(code::bad_json),
-                      "the request body is not valid JSON: " + std::string(e.what()));
+                      "the request body is not valid JSON: " + json_error_text(e));
   }
 }
 

@@ -41,3 +41,14 @@ TEST(StringMember, OnlyAStringMemberIsRead) {
 
 }  // namespace
 }  // namespace trellis
+
+TEST(JsonErrorText, DropsTheLibraryTagAndKeepsWhere) {
+  try {
+    const auto parsed = nlohmann::json::parse("{\"a\": ");
+    FAIL() << "parsed " << parsed;
+  } catch (const nlohmann::json::exception& e) {
+    const std::string why = trellis::json_error_text(e);
+    EXPECT_EQ(why.find("[json.exception"), std::string::npos) << why;
+    EXPECT_TRUE(why.starts_with("parse error at line 1, column")) << why;
+  }
+}

@@ -186,6 +186,10 @@ TEST_F(DeviceStoreTest, CredentialRulesAreChecked) {
   EXPECT_EQ(devices().create(bad_protocol).error().code, "invalid_argument");
   NewDevice bad_attributes{.id = "e", .attributes = nlohmann::json::array()};
   EXPECT_EQ(devices().create(bad_attributes).error().code, "invalid_argument");
+  // U+0000 is a control character, not bad UTF-8.
+  auto nul = devices().create(NewDevice{.id = std::string("a\0b", 3)});
+  EXPECT_NE(nul.error().message.find("control character"), std::string::npos)
+      << nul.error().message;
 }
 
 TEST_F(DeviceStoreTest, FindByCredential) {

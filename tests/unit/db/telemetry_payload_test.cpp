@@ -158,8 +158,9 @@ TEST(TelemetryPayloadMalformed, ArrayValueInFlatForm) {
   expect_error(R"({"temperature": [23.2, 23.3]})", "bad_value", "'temperature'");
 }
 
-TEST(TelemetryPayloadMalformed, TimestampObjectMixedWithFlatValues) {
-  expect_error(R"({"1349907137000": {"t": 1}, "h": 2})", "bad_value", "'1349907137000'");
+TEST(TelemetryPayloadMalformed, TimestampObjectMixedWithFlatValuesNamesTheFlatOne) {
+  expect_error(R"({"1349907137000": {"t": 1}, "h": 2})", "bad_shape", "member 'h' is not");
+  expect_error(R"({"h": 2, "1349907137000": {"t": 1}})", "bad_shape", "member 'h' is not");
 }
 
 TEST(TelemetryPayloadMalformed, TimestampKeyBeyond2To53) {
@@ -215,7 +216,8 @@ TEST(TelemetryPayloadMalformed, FractionalTimestamp) {
 }
 
 TEST(TelemetryPayloadMalformed, StringTimestamp) {
-  expect_error(R"([{"t": [{"timestamp": "1416324560869", "value": 1}]}])", "bad_timestamp");
+  expect_error(R"([{"t": [{"timestamp": "1416324560869", "value": 1}]}])", "bad_timestamp",
+               "is a string, not a number of ms since the epoch");
 }
 
 TEST(TelemetryPayloadMalformed, TimestampBeyond2To53) {

@@ -30,6 +30,7 @@ TEST(Errors, BadJsonNamesWhereItBroke) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "bad_json");
   EXPECT_NE(r.error().message.find("column"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("json.exception"), std::string::npos) << r.error().message;
 }
 
 TEST(Errors, EmptyBodyIsBadJson) {
