@@ -104,6 +104,13 @@ json object_json(const objects::ObjectDefinition& o, bool with_resources) {
   return j;
 }
 
+// 201 with where the new resource lives (RFC 9110 15.3.2).
+Response created(const json& body, const std::string& location) {
+  auto r = json_response(201, body);
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
 // A connection is a device's when it names the device as MQTT and MQTT-SN
 // devices do (client id or username) or, for LwM2M, by its endpoint.
 bool is_connection_of(const db::Device& d, const ClientInfo& c) {
@@ -335,14 +342,14 @@ void Api::add_routes() {
   router_.add({.method = "POST",
                .pattern = p + "/devices",
                .summary = "Register a device",
-               .handler = sync([&db](const Request& req) {
+               .handler = sync([&db, p](const Request& req) {
                  auto body = parse_json_body(req.body);
                  if (!body) return error_response(body.error());
                  auto nd = db::parse_new_device(*body);
                  if (!nd) return error_response(nd.error());
                  auto d = db.devices().create(*nd);
                  if (!d) return error_response(d.error());
-                 return json_response(201, db::to_json(*d));
+                 return created(db::to_json(*d), p + "/devices/" + percent_encode_segment(d->id));
                }),
                .has_body = true,
                .success_status = 201});
@@ -614,7 +621,7 @@ void Api::add_routes() {
       {.method = "POST",
        .pattern = p + "/applications",
        .summary = "Create an application (service account); \"api_key\": true generates one",
-       .handler = sync([&db](const Request& req) {
+       .handler = sync([&db, p](const Request& req) {
          auto body = parse_json_body(req.body);
          if (!body) return error_response(body.error());
          // "api_key": true asks the server for a key, shown once in the answer.
@@ -630,7 +637,7 @@ void Api::add_routes() {
          if (!a) return error_response(a.error());
          json j = db::to_json(*a);
          if (generated) j["api_key"] = *generated;
-         return json_response(201, j);
+         return created(j, p + "/applications/" + percent_encode_segment(a->name));
        }),
        .admin_only = true,
        .has_body = true,

@@ -1,5 +1,6 @@
 #include "webapi/query.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -31,6 +32,22 @@ Result<std::string> percent_decode(std::string_view s, bool plus_is_space) {
       out.push_back(' ');
     } else {
       out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string percent_encode_segment(std::string_view s) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (std::isalnum(b) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[b >> 4];
+      out += digits[b & 15];
     }
   }
   return out;

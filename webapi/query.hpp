@@ -14,6 +14,9 @@ namespace trellis::webapi {
 
 // Percent-decoding (RFC 3986 2.1); in a query '+' also means a space.
 Result<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+// One path segment with everything but RFC 3986's unreserved characters
+// percent-encoded, so any device id or name fits a URL: "a b/c" -> "a%20b%2Fc".
+std::string percent_encode_segment(std::string_view s);
 // "a=1&b=x%20y" -> {a: 1, b: "x y"}; a later repeat of a name wins.
 Result<std::map<std::string, std::string>> parse_query(std::string_view query);
 // Splits "/api/v1/devices?limit=2" into path and query.

@@ -148,6 +148,8 @@ TEST_F(ApiTest, ApplicationApiKeyIsAccepted) {
   auto r = call("POST", "/api/v1/applications", R"({"name": "dash", "api_key": true})",
                 {{"authorization", "Bearer k1"}});
   ASSERT_EQ(r.status, 201u) << r.body;
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].second, "/api/v1/applications/dash");
   const std::string key = body(r)["api_key"];
   EXPECT_EQ(call("GET", "/api/v1/devices", "", {{"authorization", "Bearer " + key}}).status, 200u);
 }
@@ -202,6 +204,9 @@ TEST_F(ApiTest, DeviceLifecycle) {
       "POST", "/api/v1/devices",
       R"({"id": "boiler-1", "name": "Boiler", "credentials": {"mqtt": {"username": "b1", "password": "pw"}}})");
   ASSERT_EQ(created.status, 201u) << created.body;
+  ASSERT_EQ(created.headers.size(), 1u);
+  EXPECT_EQ(created.headers[0],
+            (std::pair<std::string, std::string>{"Location", "/api/v1/devices/boiler-1"}));
   EXPECT_EQ(body(created)["credentials"]["mqtt"]["has_password"], true);
   EXPECT_EQ(created.body.find("\"pw\""), std::string::npos);
 

@@ -74,4 +74,13 @@ TEST(Query, SplitListDropsEmptyItems) {
 }
 
 }  // namespace
+TEST(PercentEncodeSegment, KeepsUnreservedAndEncodesTheRest) {
+  EXPECT_EQ(percent_encode_segment("meter-1_a.b~"), "meter-1_a.b~");
+  EXPECT_EQ(percent_encode_segment("a b/c?"), "a%20b%2Fc%3F");
+  EXPECT_EQ(percent_encode_segment("\xc3\xa9"), "%C3%A9");
+  for (std::string_view s : {"a b/c?", "\xc3\xa9 %", ""}) {
+    EXPECT_EQ(percent_decode(percent_encode_segment(s)).value(), s);
+  }
+}
+
 }  // namespace trellis::webapi
