@@ -250,19 +250,6 @@ Status Server::start() {
                            if (auto id = device_of(client_id, who))
                              parts_->registry->set_offline(*id, "mqtt");
                          }});
-  // An anonymous client counts as a device when its client id names one, and
-  // the device its data registers names it: from then on it is online, and
-  // its disconnect (which finds the device) counts it off. The device exists
-  // before the look-up, and the broker drops a closing connection from its
-  // clients before telling of the disconnect, so no connection is counted on
-  // without being counted off.
-  p.registry->set_registered_callback([this](const std::string& id, std::string_view protocol) {
-    if (protocol != "mqtt") return;
-    for (const auto& c : parts_->broker->clients()) {
-      if (c.client_id == id && c.username.empty())
-        parts_->registry->set_online(id, "mqtt", c.remote);
-    }
-  });
   for (auto& snapshot : restored_sessions_) p.broker->restore_session(snapshot);
   restored_sessions_.clear();
   p.listeners = std::make_unique<mqtt::Listeners>(io_, *p.broker, listener_options(cfg_));

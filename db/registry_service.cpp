@@ -43,12 +43,6 @@ void RegistryService::set_presence_callback(PresenceCallback cb) {
   presence_cb_ = std::move(cb);
 }
 
-void RegistryService::set_registered_callback(
-    std::function<void(const std::string& device_id, std::string_view protocol)> cb) {
-  std::lock_guard lk(presence_mu_);
-  registered_cb_ = std::move(cb);
-}
-
 uint64_t RegistryService::sync_generation() {
   uint64_t gen = db_.registry_generation();
   if (cache_generation_ != gen || logins_.size() + admitted_.size() > max_cache_entries) {
@@ -212,7 +206,6 @@ std::optional<std::string> RegistryService::admit(std::string_view protocol,
     }
   }
   auto found = resolve(protocol, id);
-  bool registered = false;
   if (!found && opts_.auto_register) {
     if (auto st = validate_topic_level_name(id, "device id"); !st) {
       refused_.fetch_add(1);
@@ -227,7 +220,6 @@ std::optional<std::string> RegistryService::admit(std::string_view protocol,
     auto created = db_.devices().create(nd);
     if (created) {
       found = created->id;
-      registered = true;
       auto_registered_.fetch_add(1);
       TLOG(info, "registry") << "device registered" << log::kv("device", id)
                              << log::kv("protocol", protocol);
@@ -246,18 +238,8 @@ std::optional<std::string> RegistryService::admit(std::string_view protocol,
     return std::nullopt;
   }
   admitted_count_.fetch_add(1);
-  {
-    std::lock_guard lk(cache_mu_);
-    if (cache_generation_ == gen) admitted_[key] = *found;
-  }
-  if (registered) {
-    std::function<void(const std::string&, std::string_view)> cb;
-    {
-      std::lock_guard lk(presence_mu_);
-      cb = registered_cb_;
-    }
-    if (cb) cb(*found, protocol);
-  }
+  std::lock_guard lk(cache_mu_);
+  if (cache_generation_ == gen) admitted_[key] = *found;
   return found;
 }
 

@@ -39,10 +39,6 @@ class RegistryService final : public Authenticator, public DeviceDirectory {
 
   // Set before adapters start.
   void set_presence_callback(PresenceCallback cb);
-  // Told after admit() registers a device from its data, outside any lock
-  // here, so the app can count a connection that came before the device.
-  void set_registered_callback(
-      std::function<void(const std::string& device_id, std::string_view protocol)> cb);
 
   AuthOutcome authenticate(const ConnectCredentials& creds) override;
   std::optional<Psk> psk_for_identity(std::string_view identity) override;
@@ -96,7 +92,6 @@ class RegistryService final : public Authenticator, public DeviceDirectory {
   std::mutex presence_mu_;
   std::unordered_map<std::string, int> connections_;  // device -> live connections
   PresenceCallback presence_cb_;
-  std::function<void(const std::string&, std::string_view)> registered_cb_;  // under presence_mu_
 
   std::atomic<uint64_t> auth_accepted_{0};
   std::atomic<uint64_t> auth_bad_credentials_{0};

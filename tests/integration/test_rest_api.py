@@ -235,26 +235,6 @@ def test_deleting_a_device_ends_its_connections(trellis):
         d.client.loop_stop()
 
 
-def test_a_device_registered_by_its_data_is_online_until_it_leaves(trellis):
-    # It used to read as offline for the whole session that registered it,
-    # so tasks for it waited until it reconnected.
-    rest = Rest(trellis.http_port)
-    dev = Device(trellis.mqtt_port, "fresh-1")
-    dev.subscribe("fresh-1/tasks/json")
-    dev.publish("fresh-1/messages/json", json.dumps({"t": 1}))
-    poll(lambda: rest.get(API + "/devices/fresh-1")[0] == 200)
-    poll(lambda: rest.get(API + "/devices/fresh-1")[1]["online"])
-    s, cmd = rest.post(API + "/devices/fresh-1/commands", {"command": {"id": "x"}})
-    assert s == 202 and cmd["state"] == "sent", cmd
-    assert json.loads(dev.get().payload)[0]["uid"] == cmd["id"]
-    # Data for another device id registers that one, which is not connected.
-    dev.publish("fresh-2/messages/json", json.dumps({"t": 1}))
-    poll(lambda: rest.get(API + "/devices/fresh-2")[0] == 200)
-    dev.close()
-    poll(lambda: not rest.get(API + "/devices/fresh-1")[1]["online"])
-    assert not rest.get(API + "/devices/fresh-2")[1]["online"]
-
-
 def test_restart_keeps_devices_and_telemetry(make_trellis):
     first = make_trellis().start()
     data, ports = first.data_dir, first.ports
