@@ -245,40 +245,29 @@ std::optional<std::string> RegistryService::admit(std::string_view protocol,
 
 void RegistryService::set_online(std::string_view device_id, std::string_view protocol,
                                  std::string_view remote) {
-  int64_t t = now_ms();
   std::string id(device_id);
   std::string proto(protocol);
-  bool became_online;
-  PresenceCallback cb;
-  {
-    std::lock_guard lk(presence_mu_);
-    became_online = connections_[id]++ == 0;
-    cb = presence_cb_;
-  }
+  // Stored and told under the lock: a takeover runs this and set_offline on
+  // two strands at once, and the last change told must be the last made.
+  std::lock_guard lk(presence_mu_);
+  const int64_t t = now_ms();
+  const bool became_online = connections_[id]++ == 0;
   db_.devices().record_presence(id, true, t, std::string(remote), proto);
-  if (became_online && cb) cb(id, proto, true, t);
+  if (became_online && presence_cb_) presence_cb_(id, proto, true, t);
 }
 
 void RegistryService::set_offline(std::string_view device_id, std::string_view protocol) {
-  int64_t t = now_ms();
   std::string id(device_id);
   std::string proto(protocol);
-  bool became_offline = false;
-  PresenceCallback cb;
-  {
-    std::lock_guard lk(presence_mu_);
-    auto it = connections_.find(id);
-    if (it != connections_.end() && --it->second <= 0) {
-      connections_.erase(it);
-      became_offline = true;
-    }
-    cb = presence_cb_;
-  }
+  std::lock_guard lk(presence_mu_);  // see set_online
+  const int64_t t = now_ms();
   // A second connection of the same device (a session take-over, or another
   // protocol) keeps it online until the last one goes.
-  if (!became_offline) return;
+  auto it = connections_.find(id);
+  if (it == connections_.end() || --it->second > 0) return;
+  connections_.erase(it);
   db_.devices().record_presence(id, false, t, {}, proto);
-  if (cb) cb(id, proto, false, t);
+  if (presence_cb_) presence_cb_(id, proto, false, t);
 }
 
 RegistryService::Stats RegistryService::stats() const {

@@ -28,7 +28,8 @@ struct RegistryOptions {
 
 // Told when a device goes from no connection to one (online = true) and back;
 // the app publishes $events/devices/{id}/online|offline from it. Runs on the
-// adapter's thread: queue, do not block.
+// adapter's thread under the registry's presence lock, so changes are told in
+// the order they were made: queue, do not block, do not call the registry.
 using PresenceCallback = std::function<void(
     const std::string& device_id, const std::string& protocol, bool online, int64_t time_ms)>;
 
