@@ -86,11 +86,11 @@ std::size_t Bus::route(const MessagePtr& msg) {
   return matches.size();
 }
 
-bool Bus::has_subscribers(std::string_view topic) const {
+bool Bus::has_subscribers(std::string_view topic, bool named) const {
   thread_local std::vector<Match> matches;
   matches.clear();
   std::shared_lock lock(subs_mu_);
-  tree_.match(topic, matches);
+  tree_.match(topic, matches, named);
   return !matches.empty();
 }
 

@@ -65,15 +65,17 @@ class Bus {
   // one topic's changes in the order they were stored: it must only queue.
   // Set before traffic starts.
   void set_retained_listener(std::function<void(const MessagePtr&)> listener);
-  // Called with the filter after each subscribe() call adds or changes a
-  // subscription, on the subscriber's thread and outside the bus's locks, so
+  // Called with the filter after every subscribe() call (a repeat too), on
+  // the subscriber's thread and outside the bus's locks, so
   // that a service can act once someone listens (the command service sends
   // waiting tasks when a device subscribes to them). It must only queue. May
   // be set while traffic flows; an empty function removes it.
   void set_subscription_listener(std::function<void(std::string_view filter)> listener);
 
-  // Whether a publish to this topic name would reach anyone now.
-  bool has_subscribers(std::string_view topic) const;
+  // Whether a publish to this topic name would reach anyone now; with
+  // `named`, anyone whose filter names the topic's first level ("dev/#" for
+  // "dev/tasks/json"; not "#" or "+/tasks/json").
+  bool has_subscribers(std::string_view topic, bool named = false) const;
 
   std::size_t subscription_count() const;
   std::size_t retained_count() const;

@@ -30,8 +30,8 @@ class RetainedStore {
     std::unordered_map<std::string, std::unique_ptr<Node>> children;
     MessagePtr message;
   };
-  static void collect(const Node& node, const std::vector<std::string_view>& filter,
-                      std::size_t i, bool at_root, std::vector<MessagePtr>& out);
+  static void collect(const Node& node, const std::vector<std::string_view>& filter, std::size_t i,
+                      bool at_root, std::vector<MessagePtr>& out);
   static void collect_all(const Node& node, bool at_root, std::vector<MessagePtr>& out);
   static bool erase_at(Node& node, const std::vector<std::string_view>& levels, std::size_t i);
 

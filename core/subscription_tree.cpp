@@ -101,11 +101,11 @@ void SubscriptionTree::collect(const Node& node, const std::vector<std::string_v
   if (node.plus && !at_root_of_system) collect(*node.plus, levels, i + 1, false, out);
 }
 
-void SubscriptionTree::match(std::string_view topic, std::vector<Match>& out) const {
+void SubscriptionTree::match(std::string_view topic, std::vector<Match>& out, bool named) const {
   std::size_t first = out.size();
   // Split without allocating for the common shallow topic.
   std::vector<std::string_view> levels = topic::split_levels(topic);
-  collect(*root_, levels, 0, topic::is_system(topic), out);
+  collect(*root_, levels, 0, named || topic::is_system(topic), out);
   if (out.size() - first < 2) return;
   // Overlapping filters of one subscriber: deliver once at the highest QoS.
   std::sort(out.begin() + first, out.end(), [](const Match& a, const Match& b) {

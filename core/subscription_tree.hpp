@@ -30,7 +30,9 @@ class SubscriptionTree {
 
   // Appends every (subscriber, qos) whose filter matches the topic name; a
   // subscriber with several matching filters appears once, at its highest QoS.
-  void match(std::string_view topic, std::vector<Match>& out) const;
+  // With `named`, only filters whose first level is the topic's own count, as
+  // for a `$` topic: "dev/#" for "dev/tasks/json", not "#" or "+/tasks/json".
+  void match(std::string_view topic, std::vector<Match>& out, bool named = false) const;
 
   std::size_t size() const { return size_; }
 
@@ -40,21 +42,22 @@ class SubscriptionTree {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using Children = std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>>;
+  using Children =
+      std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>>;
   struct Entry {
     Subscriber* subscriber;
     uint8_t qos;
   };
   struct Node {
-    Children children;          // literal next levels
+    Children children;           // literal next levels
     std::unique_ptr<Node> plus;  // `+` as the next level
-    std::vector<Entry> exact;   // filters ending at this node
-    std::vector<Entry> hash;    // filters ending with `/#` below this node (or `#` at the root)
+    std::vector<Entry> exact;    // filters ending at this node
+    std::vector<Entry> hash;     // filters ending with `/#` below this node (or `#` at the root)
     bool empty() const { return children.empty() && !plus && exact.empty() && hash.empty(); }
   };
 
-  static void collect(const Node& node, const std::vector<std::string_view>& levels,
-                      std::size_t i, bool at_root_of_system, std::vector<Match>& out);
+  static void collect(const Node& node, const std::vector<std::string_view>& levels, std::size_t i,
+                      bool at_root_of_system, std::vector<Match>& out);
   static bool erase_at(Node& node, const std::vector<std::string_view>& levels, std::size_t i,
                        Subscriber* subscriber);
 

@@ -193,7 +193,7 @@ Result<db::Command> CommandService::create_task(const db::Device& device, const 
   // Re-read presence now: the device may have connected since the caller looked.
   // A device that has not subscribed yet gets it when it does.
   auto fresh = db_.devices().get(device.id);
-  if (fresh && fresh->online && bus_.has_subscribers(tasks_topic(device.id))) {
+  if (fresh && fresh->online && listening(device.id)) {
     auto sent = db_.commands().transition(created->uid, db::CommandState::sent);
     // A conflict means the presence or subscription handler sent it first.
     if (sent) {
@@ -226,10 +226,16 @@ void CommandService::on_message(const MessagePtr& msg) {
   }
 }
 
+bool CommandService::listening(const std::string& device_id) const {
+  // A filter naming the device is its own (or one made for it); "#" or
+  // "+/tasks/json" are applications watching every device.
+  return bus_.has_subscribers(tasks_topic(device_id), true);
+}
+
 void CommandService::send_pending(const std::string& device_id) {
   // Published to no one, a task would be lost while marked sent; it waits for
   // the device's subscription instead (a persistent session keeps it).
-  if (!bus_.has_subscribers(tasks_topic(device_id))) return;
+  if (!listening(device_id)) return;
   auto pending = db_.commands().pending_for_device(device_id);
   if (!pending) {
     TLOG(warn, "commands") << "pending tasks unreadable" << log::kv("device", device_id)

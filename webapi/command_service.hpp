@@ -93,7 +93,9 @@ class CommandService : public std::enable_shared_from_this<CommandService> {
  private:
   class Listener;
   void on_message(const MessagePtr& msg);
-  // Sends the device's pending MQTT tasks, if anyone listens on its tasks topic.
+  // Whether a subscription naming the device matches its tasks topic.
+  bool listening(const std::string& device_id) const;
+  // Sends the device's pending MQTT tasks while it is listening.
   void send_pending(const std::string& device_id);
   void on_ack(const std::string& device_id, std::string_view payload);
   void finish_lwm2m(int64_t req_id, Result<LwM2MAnswer> answer);

@@ -70,7 +70,15 @@ TEST(Bus, HasSubscribersFollowsTheFiltersThatMatch) {
   bus.subscribe(a, "#", 0);
   EXPECT_FALSE(bus.has_subscribers("$events/x")) << "'#' does not match $-topics";
   EXPECT_TRUE(bus.has_subscribers("e/tasks/json"));
+  EXPECT_FALSE(bus.has_subscribers("e/tasks/json", true)) << "'#' names no first level";
+  EXPECT_TRUE(bus.has_subscribers("d/tasks/json", true));
+  auto b = std::make_shared<Recorder>();
+  bus.subscribe(b, "+/tasks/json", 1);
+  EXPECT_FALSE(bus.has_subscribers("e/tasks/json", true));
+  bus.subscribe(b, "e/#", 1);
+  EXPECT_TRUE(bus.has_subscribers("e/tasks/json", true));
   bus.unsubscribe_all(a.get());
+  bus.unsubscribe_all(b.get());
   EXPECT_FALSE(bus.has_subscribers("d/tasks/json"));
   EXPECT_TRUE(a->got.empty()) << "asking routes nothing";
 }
