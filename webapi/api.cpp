@@ -225,7 +225,9 @@ std::optional<std::optional<Principal>> Api::caller(const Request& req) const {
   }
   auto app = services_.db.applications().find_by_api_key(key);
   if (!app) return std::nullopt;
-  return Principal{PrincipalKind::application, app->name, "", app->acl};
+  // %u in its ACL reads as its username (its name without one), as over MQTT.
+  return Principal{PrincipalKind::application, app->name, app->username.value_or(app->name),
+                   app->acl};
 }
 
 void Api::handle(Request req, Reply reply) const {
@@ -721,7 +723,8 @@ void Api::add_routes() {
            return bad_request("\"topic\" starts with '$': those topics are the server's own");
          }
          // An application publishes here what its ACL lets it publish over MQTT.
-         if (req.caller && !req.caller->may_publish(topic_name, "")) {
+         // A REST call has no client id: %c reads as the application's name.
+         if (req.caller && !req.caller->may_publish(topic_name, req.caller->id)) {
            return error_response(403, code::forbidden,
                                  "\"topic\" '" + topic_name + "' is outside what application '" +
                                      req.caller->id + "' may publish");

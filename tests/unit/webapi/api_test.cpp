@@ -159,7 +159,8 @@ TEST_F(ApiTest, ApplicationKeyCannotManageApplicationsAndPublishesWithinItsAcl) 
   const std::map<std::string, std::string> admin = {{"authorization", "Bearer k1"}};
   auto r = call("POST", "/api/v1/applications",
                 R"({"name": "lim", "api_key": true,
-                    "acl": {"publish": ["x/#"], "subscribe": [], "deny": ["x/secret/#"]}})",
+                    "acl": {"publish": ["x/#", "own/%c/#"], "subscribe": [],
+                            "deny": ["x/secret/#", "x/%u/#"]}})",
                 admin);
   ASSERT_EQ(r.status, 201u) << r.body;
   const std::map<std::string, std::string> app = {
@@ -179,16 +180,21 @@ TEST_F(ApiTest, ApplicationKeyCannotManageApplicationsAndPublishesWithinItsAcl) 
   bus_.subscribe(sub, "#", 0);
   EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "x/1", "payload": "a"})", app).status,
             200u);
-  for (const char* topic : {"y/1", "x/secret/1"}) {
+  // Without a username %u is its name, as over MQTT; %c is its name too.
+  EXPECT_EQ(
+      call("POST", "/api/v1/publish", R"({"topic": "own/lim/1", "payload": "a2"})", app).status,
+      200u);
+  for (const char* topic : {"y/1", "x/secret/1", "x/lim/1", "own/other/1"}) {
     r = call("POST", "/api/v1/publish", json({{"topic", topic}, {"payload", "b"}}).dump(), app);
     EXPECT_EQ(r.status, 403u) << topic;
     EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("\"topic\""), std::string::npos);
   }
   EXPECT_EQ(call("POST", "/api/v1/publish", R"({"topic": "y/1", "payload": "c"})", admin).status,
             200u);
-  ASSERT_EQ(sub->got.size(), 2u);
+  ASSERT_EQ(sub->got.size(), 3u);
   EXPECT_EQ(sub->got[0]->body(), "a");
-  EXPECT_EQ(sub->got[1]->body(), "c");
+  EXPECT_EQ(sub->got[1]->body(), "a2");
+  EXPECT_EQ(sub->got[2]->body(), "c");
 }
 
 TEST_F(ApiTest, LoopbackAddresses) {
