@@ -1,11 +1,11 @@
 #include "webapi/api.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <system_error>
 
@@ -139,13 +139,43 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
 }
 
 // Uploads load at start-up in file name order, after every other definition,
-// and the last definition of an object wins: names sort in upload order.
-std::string upload_file_name(const std::vector<objects::ObjectDefinition>& defs) {
-  static std::atomic<int64_t> last{0};
-  int64_t seq = now_ms();
-  for (int64_t prev = last.load(); !last.compare_exchange_weak(prev, std::max(seq, prev + 1));) {
+// and the last definition of an object wins: names sort in upload order. One
+// upload at a time writes, loads and tidies, so that order is also the order
+// definitions were loaded in.
+std::mutex& uploads_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// "upload-<seq>-3-4" -> {"upload", "<seq>", "3", "4"}.
+std::vector<std::string> name_parts(const std::filesystem::path& file) {
+  std::vector<std::string> parts;
+  const std::string stem = file.stem().string();
+  for (std::size_t at = 0;;) {
+    auto dash = stem.find('-', at);
+    parts.push_back(stem.substr(at, dash - at));
+    if (dash == std::string::npos) break;
+    at = dash + 1;
   }
-  seq = last.load();
+  return parts;
+}
+
+bool is_upload_name(const std::vector<std::string>& parts) {
+  return parts.size() > 2 && parts[0] == "upload";
+}
+
+// Past every upload already there, even if the clock went back since.
+std::string upload_file_name(const std::filesystem::path& dir,
+                             const std::vector<objects::ObjectDefinition>& defs) {
+  static int64_t last = 0;  // under uploads_mutex()
+  int64_t seq = std::max(now_ms(), last + 1);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto parts = name_parts(it->path());
+    if (!is_upload_name(parts)) continue;
+    if (auto n = parse_int("seq", parts[1]); n && *n >= seq) seq = *n + 1;
+  }
+  last = seq;
   char stamp[24];
   std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(seq));
   std::string name = std::string("upload-") + stamp;
@@ -157,17 +187,9 @@ std::string upload_file_name(const std::vector<objects::ObjectDefinition>& defs)
 // "3-4.xml" as earlier builds named them); empty for any other file.
 std::set<uint16_t> uploaded_ids(const std::filesystem::path& file) {
   if (file.extension() != ".xml") return {};
-  std::vector<std::string> parts;
-  std::string stem = file.stem().string();
-  for (std::size_t at = 0;;) {
-    auto dash = stem.find('-', at);
-    parts.push_back(stem.substr(at, dash - at));
-    if (dash == std::string::npos) break;
-    at = dash + 1;
-  }
-  std::size_t first = parts.size() > 2 && parts[0] == "upload" ? 2 : 0;
+  const auto parts = name_parts(file);
   std::set<uint16_t> ids;
-  for (std::size_t i = first; i < parts.size(); ++i) {
+  for (std::size_t i = is_upload_name(parts) ? 2 : 0; i < parts.size(); ++i) {
     auto n = parse_int("id", parts[i]);
     if (!n || *n < 0 || *n > 65535) return {};
     ids.insert(static_cast<uint16_t>(*n));
@@ -183,7 +205,7 @@ void remove_superseded_uploads(const std::filesystem::path& dir,
   for (const auto& o : defs) now.insert(o.id);
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path() == newest) continue;
+    if (it->path().filename() >= newest.filename()) continue;  // itself, or loaded after it
     auto ids = uploaded_ids(it->path());
     if (ids.empty() || !std::includes(now.begin(), now.end(), ids.begin(), ids.end())) continue;
     std::error_code rm;
@@ -393,15 +415,16 @@ void Api::add_routes() {
                .handler = sync([this, &db](const Request& req) {
                  auto device = db.devices().get(req.param("id"));
                  if (!device) return error_response(device.error());
-                 auto s = db.devices().remove(device->id);
-                 if (!s) return error_response(s.error());
                  // Left connected, it would still be let in, and its next message
-                 // would register it again without its credentials.
+                 // would register it again without its credentials. Ended first,
+                 // so it sends nothing more once it is gone.
                  for (auto* source : services_.clients) {
                    for (const auto& c : source->clients()) {
                      if (is_connection_of(*device, c)) source->disconnect(c.client_id);
                    }
                  }
+                 auto s = db.devices().remove(device->id);
+                 if (!s) return error_response(s.error());
                  Response r;
                  r.status = 204;
                  return r;
@@ -803,18 +826,19 @@ void Api::add_routes() {
                    return bad_request("object XML refused: " + parsed.error().to_string());
                  if (parsed.value().empty())
                    return bad_request("object XML refused: it defines no object");
-                 const std::string name = upload_file_name(parsed.value());
-                 if (!options_.objects_dir.empty()) {
-                   auto w = write_file_atomically(options_.objects_dir / name, req.body);
+                 const auto& dir = options_.objects_dir;
+                 std::lock_guard uploading(uploads_mutex());
+                 const std::string name = upload_file_name(dir, parsed.value());
+                 if (!dir.empty()) {
+                   auto w = write_file_atomically(dir / name, req.body);
                    if (!w) return error_response(w.error());
                  }
                  if (auto e = services_.objects->load_string(req.body, name)) {
+                   std::error_code rm;
+                   if (!dir.empty()) std::filesystem::remove(dir / name, rm);
                    return bad_request("object XML refused: " + e->to_string());
                  }
-                 if (!options_.objects_dir.empty()) {
-                   remove_superseded_uploads(options_.objects_dir, options_.objects_dir / name,
-                                             parsed.value());
-                 }
+                 if (!dir.empty()) remove_superseded_uploads(dir, dir / name, parsed.value());
                  json items = json::array();
                  for (const auto& o : parsed.value()) {
                    if (auto loaded = services_.objects->find(o.id))
