@@ -1,6 +1,5 @@
 #include "webapi/query.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -39,10 +38,15 @@ Result<std::string> percent_decode(std::string_view s, bool plus_is_space) {
 
 std::string percent_encode_segment(std::string_view s) {
   static constexpr char digits[] = "0123456789ABCDEF";
+  // "." and ".." would read as dot-segments (RFC 3986 5.2.4): their dots are encoded.
+  const bool dots_only = s == "." || s == "..";
   std::string out;
   for (char c : s) {
     const auto b = static_cast<unsigned char>(c);
-    if (std::isalnum(b) || c == '-' || c == '.' || c == '_' || c == '~') {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~' ||
+                            (c == '.' && !dots_only);
+    if (unreserved) {
       out += c;
     } else {
       out += '%';

@@ -78,6 +78,8 @@ TEST(PercentEncodeSegment, KeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(percent_encode_segment("meter-1_a.b~"), "meter-1_a.b~");
   EXPECT_EQ(percent_encode_segment("a b/c?"), "a%20b%2Fc%3F");
   EXPECT_EQ(percent_encode_segment("\xc3\xa9"), "%C3%A9");
+  EXPECT_EQ(percent_encode_segment(".."), "%2E%2E");
+  EXPECT_EQ(percent_encode_segment("v1.2"), "v1.2");
   for (std::string_view s : {"a b/c?", "\xc3\xa9 %", ""}) {
     EXPECT_EQ(percent_decode(percent_encode_segment(s)).value(), s);
   }
