@@ -175,6 +175,10 @@ struct Server::Parts {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> deadline;
+  // The autosave timer lives on its own strand: stop() may run on another I/O thread.
+  std::optional<asio::strand<asio::io_context::executor_type>> autosave_strand;
+  std::optional<asio::steady_timer> autosave;
+  bool autosave_stopped = false;  // on autosave_strand
   bool stopping = false;
 };
 
@@ -257,6 +261,11 @@ Status Server::start() {
   p.sys = std::make_unique<mqtt::SysTree>(io_, *p.broker,
                                           std::chrono::seconds(cfg_.get_int("mqtt.sys_interval")));
   p.sys->start();
+  if (cfg_.get_int("mqtt.autosave_interval") > 0) {
+    p.autosave_strand.emplace(asio::make_strand(io_));
+    p.autosave.emplace(*p.autosave_strand);
+    schedule_autosave();
+  }
 
   if (port(cfg_, "mqttsn.port") != 0) {
     p.mqttsn = std::make_unique<mqttsn::Gateway>(io_, p.bus, p.metrics, mqttsn_options(cfg_),
@@ -301,6 +310,12 @@ void Server::stop() {
     if (p.mqttsn) p.mqttsn->stop();
     if (p.lwm2m) p.lwm2m->stop();
     if (p.sys) p.sys->stop();
+    if (p.autosave) {
+      asio::post(*p.autosave_strand, [&p] {
+        p.autosave_stopped = true;
+        p.autosave->cancel();
+      });
+    }
     if (p.broker) p.broker->stop();
     p.work.reset();
     p.deadline.emplace(io_);
@@ -397,14 +412,12 @@ void Server::save_broker_state() {
   auto& p = *parts_;
   if (!p.broker || !p.db) return;
   auto sessions = p.broker->snapshot_sessions();
-  auto stored = p.db->sessions().load_all();
-  if (stored) {
-    for (auto& s : *stored) p.db->sessions().erase(s.client_id);
-  }
+  std::vector<db::StoredSession> stored;
+  stored.reserve(sessions.size());
   for (auto& s : sessions) {
-    std::vector<db::SessionSubscription> subs;
-    for (auto& [filter, qos] : s.subscriptions) subs.push_back({filter, qos});
-    p.db->sessions().save(s.client_id, std::move(subs));
+    db::StoredSession& out = stored.emplace_back();
+    out.client_id = s.client_id;
+    for (auto& [filter, qos] : s.subscriptions) out.subscriptions.push_back({filter, qos});
     // Messages in flight first, with their packet ids, then those queued.
     int64_t order = 0;
     for (auto& o : s.inflight) {
@@ -413,17 +426,25 @@ void Server::save_broker_state() {
         q.topic = o.msg->topic;
         q.payload = o.msg->payload;
       }
-      p.db->sessions().append(s.client_id, std::move(q));
+      out.queued.push_back(std::move(q));
     }
     for (auto& m : s.queued) {
-      p.db->sessions().append(s.client_id,
-                              db::QueuedMessage{++order, m->topic, m->payload, m->qos, m->retain});
+      out.queued.push_back(db::QueuedMessage{++order, m->topic, m->payload, m->qos, m->retain});
     }
-    if (!s.inbound_qos2.empty()) {
-      p.db->sessions().save_inbound_qos2(s.client_id, std::move(s.inbound_qos2));
-    }
+    out.inbound_qos2 = std::move(s.inbound_qos2);
   }
-  TLOG(info, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());
+  p.db->sessions().replace_all(std::move(stored));
+  TLOG(debug, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());
+}
+
+void Server::schedule_autosave() {
+  auto& p = *parts_;
+  p.autosave->expires_after(std::chrono::seconds(cfg_.get_int("mqtt.autosave_interval")));
+  p.autosave->async_wait([this](boost::system::error_code ec) {
+    if (ec || parts_->autosave_stopped) return;
+    save_broker_state();
+    schedule_autosave();
+  });
 }
 
 void Server::drain(std::chrono::steady_clock::time_point give_up) {

@@ -113,6 +113,9 @@ std::vector<KeySpec> build_schema() {
                       "Messages queued for one client beyond those in flight; more are dropped."));
   s.push_back(integer("mqtt.sys_interval", 10, 0, 86400,
                       "Seconds between $SYS/broker/... updates; 0 = off."));
+  s.push_back(integer("mqtt.autosave_interval", 60, 0, 86400,
+                      "Seconds between saves of the persistent sessions (also saved at shutdown); "
+                      "0 = only at shutdown."));
   s.push_back(integer("mqtt.max_connections", 0, 0, 10000000,
                       "Most MQTT clients connected at once; 0 = unlimited."));
 

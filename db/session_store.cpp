@@ -1,116 +1,54 @@
 #include "db/session_store.hpp"
 
 #include <map>
+#include <string_view>
 
 #include "db/database.hpp"
 #include "db/errors.hpp"
 
 namespace trellis::db {
 
-namespace {
-
-// Every write touches the session row first, so child rows always have a parent.
-void touch(Connection& c, const std::string& client_id) {
-  c.prepare(
-       "INSERT INTO sessions(client_id, updated_ms) VALUES(?, ?) "
-       "ON CONFLICT(client_id) DO UPDATE SET updated_ms = excluded.updated_ms")
-      .bind_all(client_id, now_ms())
-      .run();
-}
-
-}  // namespace
-
 SessionStore::SessionStore(Database& db) : db_(db) {}
 
-void SessionStore::save(std::string client_id, std::vector<SessionSubscription> subscriptions) {
-  db_.writer().post(
-      [client_id = std::move(client_id), subs = std::move(subscriptions)](Connection& c) {
-        touch(c, client_id);
-        c.prepare("DELETE FROM session_subscriptions WHERE client_id = ?").bind(1, client_id).run();
-        auto ins = c.prepare(
-            "INSERT INTO session_subscriptions(client_id, filter, qos) VALUES(?, ?, ?) "
-            "ON CONFLICT(client_id, filter) DO UPDATE SET qos = excluded.qos");
-        for (const auto& s : subs) {
-          ins.bind_all(client_id, s.filter, int64_t{s.qos});
-          ins.run();
-        }
-      });
-}
-
-void SessionStore::subscribe(std::string client_id, std::string filter, uint8_t qos) {
-  db_.writer().post(
-      [client_id = std::move(client_id), filter = std::move(filter), qos](Connection& c) {
-        touch(c, client_id);
-        c.prepare(
-             "INSERT INTO session_subscriptions(client_id, filter, qos) VALUES(?, ?, ?) "
-             "ON CONFLICT(client_id, filter) DO UPDATE SET qos = excluded.qos")
-            .bind_all(client_id, filter, int64_t{qos})
-            .run();
-      });
-}
-
-void SessionStore::unsubscribe(std::string client_id, std::string filter) {
-  db_.writer().post([client_id = std::move(client_id), filter = std::move(filter)](Connection& c) {
-    c.prepare("DELETE FROM session_subscriptions WHERE client_id = ? AND filter = ?")
-        .bind_all(client_id, filter)
-        .run();
-  });
-}
-
-void SessionStore::append(std::string client_id, QueuedMessage m) {
-  db_.writer().post([client_id = std::move(client_id), m = std::move(m)](Connection& c) {
-    touch(c, client_id);
-    c.prepare(
-         "INSERT INTO session_messages(client_id, ord, topic, payload, qos, retain, packet_id, "
-         "released) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(client_id, ord) DO UPDATE SET "
-         "topic = excluded.topic, payload = excluded.payload, qos = excluded.qos, "
-         "retain = excluded.retain, packet_id = excluded.packet_id, "
-         "released = excluded.released")
-        .bind(1, client_id)
-        .bind(2, m.order)
-        .bind(3, m.topic)
-        .bind_blob(4, m.payload ? std::string_view(*m.payload) : std::string_view())
-        .bind(5, int64_t{m.qos})
-        .bind(6, m.retain)
-        .bind(7, int64_t{m.packet_id})
-        .bind(8, m.released)
-        .run();
-  });
-}
-
-void SessionStore::save_inbound_qos2(std::string client_id, std::vector<uint16_t> packet_ids) {
-  db_.writer().post([client_id = std::move(client_id), ids = std::move(packet_ids)](Connection& c) {
-    touch(c, client_id);
-    c.prepare("DELETE FROM session_inbound_qos2 WHERE client_id = ?").bind(1, client_id).run();
-    auto ins = c.prepare(
+void SessionStore::replace_all(std::vector<StoredSession> sessions) {
+  // One job is one savepoint of one transaction: a crash keeps the previous
+  // save or this one, never a mix.
+  db_.writer().post([sessions = std::move(sessions)](Connection& c) {
+    c.exec("DELETE FROM sessions");  // cascades to everything a session holds
+    auto session = c.prepare("INSERT INTO sessions(client_id, updated_ms) VALUES(?, ?)");
+    auto sub = c.prepare(
+        "INSERT INTO session_subscriptions(client_id, filter, qos) VALUES(?, ?, ?) "
+        "ON CONFLICT(client_id, filter) DO UPDATE SET qos = excluded.qos");
+    auto msg = c.prepare(
+        "INSERT INTO session_messages(client_id, ord, topic, payload, qos, retain, packet_id, "
+        "released) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+    auto inbound = c.prepare(
         "INSERT INTO session_inbound_qos2(client_id, packet_id) VALUES(?, ?) "
         "ON CONFLICT(client_id, packet_id) DO NOTHING");
-    for (uint16_t id : ids) {
-      ins.bind_all(client_id, int64_t{id});
-      ins.run();
+    const int64_t now = now_ms();
+    for (const auto& s : sessions) {
+      session.bind_all(s.client_id, now);
+      session.run();
+      for (const auto& f : s.subscriptions) {
+        sub.bind_all(s.client_id, f.filter, int64_t{f.qos});
+        sub.run();
+      }
+      for (const auto& m : s.queued) {
+        msg.bind(1, s.client_id)
+            .bind(2, m.order)
+            .bind(3, m.topic)
+            .bind_blob(4, m.payload ? std::string_view(*m.payload) : std::string_view())
+            .bind(5, int64_t{m.qos})
+            .bind(6, m.retain)
+            .bind(7, int64_t{m.packet_id})
+            .bind(8, m.released);
+        msg.run();
+      }
+      for (uint16_t id : s.inbound_qos2) {
+        inbound.bind_all(s.client_id, int64_t{id});
+        inbound.run();
+      }
     }
-  });
-}
-
-void SessionStore::remove_message(std::string client_id, int64_t order) {
-  db_.writer().post([client_id = std::move(client_id), order](Connection& c) {
-    c.prepare("DELETE FROM session_messages WHERE client_id = ? AND ord = ?")
-        .bind_all(client_id, order)
-        .run();
-  });
-}
-
-void SessionStore::remove_messages_through(std::string client_id, int64_t order) {
-  db_.writer().post([client_id = std::move(client_id), order](Connection& c) {
-    c.prepare("DELETE FROM session_messages WHERE client_id = ? AND ord <= ?")
-        .bind_all(client_id, order)
-        .run();
-  });
-}
-
-void SessionStore::erase(std::string client_id) {
-  db_.writer().post([client_id = std::move(client_id)](Connection& c) {
-    c.prepare("DELETE FROM sessions WHERE client_id = ?").bind(1, client_id).run();
   });
 }
 

@@ -2,9 +2,9 @@
 // Persistence of MQTT sessions opened with clean session 0 (MQTT 3.1.1
 // 3.1.2.4): their subscriptions, the QoS 1/2 messages sent to them and not yet
 // acknowledged or queued for them while offline, and the QoS 2 packet ids
-// they sent that are not yet released. The broker keeps the live state and
-// mirrors each change here; writes are queued on the database's writer, in
-// order, and batched.
+// they sent that are not yet released. The broker keeps the live state; the
+// server saves all of it at once, every mqtt.autosave_interval and at shutdown,
+// through the database's writer.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,19 +44,8 @@ class SessionStore {
  public:
   explicit SessionStore(Database& db);
 
-  // Creates the session or replaces its subscriptions; queued messages stay.
-  void save(std::string client_id, std::vector<SessionSubscription> subscriptions);
-  void subscribe(std::string client_id, std::string filter, uint8_t qos);
-  void unsubscribe(std::string client_id, std::string filter);
-  void append(std::string client_id, QueuedMessage message);
-  // Replaces the QoS 2 packet ids received from the client (PUBREC sent)
-  // and not yet released by its PUBREL (4.3.3).
-  void save_inbound_qos2(std::string client_id, std::vector<uint16_t> packet_ids);
-  void remove_message(std::string client_id, int64_t order);
-  // Removes every queued message up to and including `order`.
-  void remove_messages_through(std::string client_id, int64_t order);
-  // The session and all it holds (clean session 1, or expiry).
-  void erase(std::string client_id);
+  // Replaces every stored session with these (updated_ms is set to now).
+  void replace_all(std::vector<StoredSession> sessions);
 
   Result<std::vector<StoredSession>> load_all() const;
 

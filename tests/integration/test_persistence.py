@@ -381,3 +381,39 @@ def test_outgoing_in_flight_is_resent_with_its_packet_ids_after_restart(make_tre
     pub.close()
     sub.close()
     assert second.stop() == 0
+
+
+def test_sessions_saved_by_autosave_survive_a_kill(make_trellis):
+    """Persistent sessions are saved every mqtt.autosave_interval, so a process
+    killed without a shutdown still has what the last save held."""
+    import os
+    import sqlite3
+    first = make_trellis(settings={"mqtt.autosave_interval": 1}).start()
+    data, ports = first.data_dir, first.ports
+    sub, _, _ = connect(first.mqtt_port, "autosaved", clean=False)
+    assert subscribe(sub, "meter/#", 1) == 1
+    sub.disconnect()
+    sub.loop_stop()
+    publish(first.mqtt_port, "meter/1", "queued", qos=1)
+
+    def saved():
+        db = sqlite3.connect(f"file:{os.path.join(data, 'trellis.db')}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT topic, payload FROM session_messages "
+                              "WHERE client_id = 'autosaved'").fetchall()
+        finally:
+            db.close()
+
+    assert poll(saved, timeout=TIMEOUT) == [("meter/1", b"queued")]
+    first.proc.kill()
+    first.proc.wait()
+    first.proc = None
+
+    second = make_trellis(data_dir=data, ports=ports).start()
+    sub, got, present = connect(second.mqtt_port, "autosaved", clean=False)
+    assert present == 1
+    m = got.get(timeout=TIMEOUT)
+    assert (m.topic, m.payload, m.qos) == ("meter/1", b"queued", 1)
+    sub.disconnect()
+    sub.loop_stop()
+    assert second.stop() == 0

@@ -78,27 +78,23 @@ TEST(RetainedStore, AFloodOfChangesWaitsAsOneJobWithTheNewestOfEachTopic) {
   EXPECT_EQ(*r.load_all()->at(1).payload, "after");
 }
 
+StoredSession session(std::string id, std::vector<SessionSubscription> subs,
+                      std::vector<QueuedMessage> queued = {}, std::vector<uint16_t> inbound = {}) {
+  return StoredSession{std::move(id), 0, std::move(subs), std::move(queued), std::move(inbound)};
+}
+
 TEST(SessionStore, RoundTripAcrossReopen) {
   TempDir dir;
   auto o = test_options(dir.path());
   {
     auto db = open_db(o);
     ASSERT_TRUE(db);
-    auto& s = db->sessions();
-    s.save("c1", {{"a/#", 1}, {"b/+", 2}});
-    s.subscribe("c1", "c", 0);
-    s.unsubscribe("c1", "b/+");
-    for (int i = 1; i <= 5; ++i) {
-      s.append("c1", QueuedMessage{i, "a/" + std::to_string(i),
-                                   make_payload("m" + std::to_string(i)), uint8_t(1), i == 3});
-    }
-    s.remove_message("c1", 4);
-    s.remove_messages_through("c1", 2);
-    s.save("c2", {{"x", 0}});
-    s.append("c2", QueuedMessage{1, "x", make_payload("y"), 2, false});
-    s.save("c3", {});
-    s.erase("c3");
-  }
+    db->sessions().replace_all(
+        {session(
+             "c1", {{"a/#", 1}, {"c", 0}},
+             {{3, "a/3", make_payload("m3"), 1, true}, {5, "a/5", make_payload("m5"), 1, false}}),
+         session("c2", {{"x", 0}}, {{1, "x", make_payload(std::string("\0\xff", 2)), 2, false}})});
+  }  // closing drains the queue
   auto db = open_db(o);
   ASSERT_TRUE(db);
   auto all = db->sessions().load_all();
@@ -106,6 +102,7 @@ TEST(SessionStore, RoundTripAcrossReopen) {
   ASSERT_EQ(all->size(), 2u);
   const auto& c1 = (*all)[0];
   EXPECT_EQ(c1.client_id, "c1");
+  EXPECT_GT(c1.updated_ms, 0);
   std::vector<SessionSubscription> subs = {{"a/#", 1}, {"c", 0}};
   EXPECT_EQ(c1.subscriptions, subs);
   ASSERT_EQ(c1.queued.size(), 2u);
@@ -120,21 +117,33 @@ TEST(SessionStore, RoundTripAcrossReopen) {
   EXPECT_EQ(c2.client_id, "c2");
   ASSERT_EQ(c2.queued.size(), 1u);
   EXPECT_EQ(c2.queued[0].qos, 2);
+  EXPECT_EQ(*c2.queued[0].payload, std::string("\0\xff", 2));  // binary payloads stay exact
 }
 
-TEST(SessionStore, SaveReplacesSubscriptionsButKeepsQueue) {
+TEST(SessionStore, ASaveReplacesEverySessionAndAllItHeld) {
   TempDir dir;
   auto db = open_db(test_options(dir.path()));
   ASSERT_TRUE(db);
-  db->sessions().save("c", {{"a", 0}});
-  db->sessions().append("c", QueuedMessage{1, "a", make_payload("p"), 1, false});
-  db->sessions().save("c", {{"b", 1}});
+  db->sessions().replace_all(
+      {session("kept", {{"a", 0}}, {{1, "a", make_payload("p"), 1, false}}, {7}),
+       session("gone", {{"g", 1}}, {{1, "g", make_payload("q"), 1, false}})});
+  db->sessions().replace_all(
+      {session("kept", {{"b", 1}}, {{4, "b", make_payload("r"), 2, false}})});
   ASSERT_TRUE(db->flush());
   auto all = db->sessions().load_all();
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 1u);
-  EXPECT_EQ((*all)[0].subscriptions, (std::vector<SessionSubscription>{{"b", 1}}));
-  EXPECT_EQ((*all)[0].queued.size(), 1u);
+  const auto& kept = (*all)[0];
+  EXPECT_EQ(kept.client_id, "kept");
+  EXPECT_EQ(kept.subscriptions, (std::vector<SessionSubscription>{{"b", 1}}));
+  ASSERT_EQ(kept.queued.size(), 1u);
+  EXPECT_EQ(kept.queued[0].order, 4);
+  EXPECT_EQ(*kept.queued[0].payload, "r");
+  EXPECT_TRUE(kept.inbound_qos2.empty());
+
+  db->sessions().replace_all({});
+  ASSERT_TRUE(db->flush());
+  EXPECT_TRUE(db->sessions().load_all()->empty());
 }
 
 TEST(SessionStore, InFlightPacketIdsAndInboundQoS2RoundTripAcrossReopen) {
@@ -145,15 +154,12 @@ TEST(SessionStore, InFlightPacketIdsAndInboundQoS2RoundTripAcrossReopen) {
   {
     auto db = open_db(o);
     ASSERT_TRUE(db);
-    auto& s = db->sessions();
-    s.save("c", {{"a/#", 2}});
-    s.append("c", QueuedMessage{1, "a/1", make_payload("m1"), 1, false, 1});
-    s.append("c", QueuedMessage{2, "a/2", make_payload("m2"), 2, true, 2});
-    s.append("c", QueuedMessage{3, "", make_payload(""), 2, false, 65535, true});
-    s.append("c", QueuedMessage{4, "a/4", make_payload("m4"), 1, false});
-    s.save_inbound_qos2("c", {9, 5});
-    s.save_inbound_qos2("gone", {1});
-    s.erase("gone");  // takes its ids along
+    db->sessions().replace_all({session("c", {{"a/#", 2}},
+                                        {{1, "a/1", make_payload("m1"), 1, false, 1},
+                                         {2, "a/2", make_payload("m2"), 2, true, 2},
+                                         {3, "", make_payload(""), 2, false, 65535, true},
+                                         {4, "a/4", make_payload("m4"), 1, false}},
+                                        {9, 5})});
   }
   auto db = open_db(o);
   ASSERT_TRUE(db);
@@ -173,11 +179,6 @@ TEST(SessionStore, InFlightPacketIdsAndInboundQoS2RoundTripAcrossReopen) {
   EXPECT_EQ(c.queued[3].packet_id, 0);  // queued, not sent yet
   EXPECT_FALSE(c.queued[3].released);
   EXPECT_EQ(c.inbound_qos2, (std::vector<uint16_t>{5, 9}));
-
-  // Saving again replaces the ids.
-  db->sessions().save_inbound_qos2("c", {});
-  ASSERT_TRUE(db->flush());
-  EXPECT_TRUE(db->sessions().load_all()->at(0).inbound_qos2.empty());
 }
 
 TEST(SessionStore, SessionsSavedByVersion1ComeBackAsQueuedMessages) {
