@@ -181,16 +181,16 @@ void Broker::close_session(const std::shared_ptr<Session>& session, const Connec
 }
 
 std::vector<ClientInfo> Broker::clients() const {
-  std::vector<std::shared_ptr<Connection>> live;
+  std::vector<std::pair<std::shared_ptr<Connection>, std::shared_ptr<Session>>> live;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, e] : sessions_) {
-      if (auto c = e.connection.lock()) live.push_back(std::move(c));
+      if (auto c = e.connection.lock()) live.emplace_back(std::move(c), e.session);
     }
   }
   std::vector<ClientInfo> out;
   out.reserve(live.size());
-  for (auto& c : live) out.push_back(c->info());
+  for (auto& [c, s] : live) out.push_back(c->info(s.get()));
   return out;
 }
 

@@ -515,7 +515,8 @@ bool Connection::on_connect(Connect& c) {
   TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id())
                       << log::kv("remote", peer) << log::kv("transport", kind())
                       << log::kv("clean", clean_session_) << log::kv("keepalive", keepalive_);
-  if (broker_.events().connected) broker_.events().connected(info(std::move(peer)), *principal_);
+  if (broker_.events().connected)
+    broker_.events().connected(info(std::move(peer), session_.get()), *principal_);
 
   // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
   if (keepalive_ > 0) {
@@ -789,10 +790,14 @@ void Connection::close_stream(bool politely) {
 }
 
 ClientInfo Connection::info() const {
-  return info(remote());
+  return info(remote(), session_.get());
 }
 
-ClientInfo Connection::info(std::string remote) const {
+ClientInfo Connection::info(const Session* session) const {
+  return info(remote(), session);
+}
+
+ClientInfo Connection::info(std::string remote, const Session* session) const {
   ClientInfo i;
   i.client_id = client_id();
   i.protocol = "mqtt";
@@ -803,10 +808,10 @@ ClientInfo Connection::info(std::string remote) const {
   i.clean_session = clean_session_;
   i.keepalive = keepalive_;
   i.connected_at_ms = connected_at_ms_;
-  if (session_) {
-    i.subscriptions = session_->subscription_count();
-    i.queued = session_->queued();
-    i.inflight = session_->inflight();
+  if (session) {
+    i.subscriptions = session->subscription_count();
+    i.queued = session->queued();
+    i.inflight = session->inflight();
   }
   return i;
 }

@@ -45,7 +45,12 @@ class Connection final : public SessionOwner,
   // From Readiness: the socket can be read or written.
   void on_ready() override;
 
-  ClientInfo info() const;  // call on the strand or accept a racy snapshot
+  ClientInfo info() const;  // on the strand
+  // Off the strand (Broker::clients()): `session` is the one the broker's
+  // entry holds for this connection, read under the broker's lock, because
+  // session_ is assigned on the strand after the entry. The other fields are
+  // set before the entry is and then stay.
+  ClientInfo info(const Session* session) const;
   // Empty until CONNECT is accepted.
   const std::string& client_id() const;
 
@@ -125,7 +130,7 @@ class Connection final : public SessionOwner,
 
   const char* kind() const;
   std::string remote() const;
-  ClientInfo info(std::string remote) const;
+  ClientInfo info(std::string remote, const Session* session) const;
 
   Broker& broker_;
   std::unique_ptr<Transport> transport_;  // null for plain TCP
