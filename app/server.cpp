@@ -247,13 +247,20 @@ Status Server::start() {
       std::make_unique<mqtt::Broker>(io_, p.bus, p.metrics, broker_options(cfg_), p.registry.get());
   p.broker->set_events(
       mqtt::ClientEvents{[this](const ClientInfo& c, const Principal& who) {
-                           if (auto id = device_of(c.client_id, who))
-                             parts_->registry->set_online(*id, "mqtt", c.remote);
+                           auto id = device_of(c.client_id, who);
+                           if (id) parts_->registry->set_online(*id, "mqtt", c.remote);
+                           return id.has_value();
                          },
                          [this](const std::string& client_id, const Principal& who) {
-                           if (auto id = device_of(client_id, who))
-                             parts_->registry->set_offline(*id, "mqtt");
+                           // Counted as its principal, or as its client id when anonymous,
+                           // whether or not that device still exists.
+                           parts_->registry->set_offline(
+                               who.kind == PrincipalKind::device ? who.id : client_id, "mqtt");
                          }});
+  // Data or REST may register a device while its anonymous client is connected.
+  p.db->devices().set_created_listener([this](const std::string& id) {
+    if (parts_->broker) parts_->broker->device_registered(id);
+  });
   for (auto& snapshot : restored_sessions_) p.broker->restore_session(snapshot);
   restored_sessions_.clear();
   p.listeners = std::make_unique<mqtt::Listeners>(io_, *p.broker, listener_options(cfg_));

@@ -195,6 +195,7 @@ Result<Device> DeviceStore::create(const NewDevice& d) {
       if (ids_) ids_->insert(d.id);
     }
     db_.registry_changed();
+    if (created_listener_) created_listener_(d.id);
   }
   return r;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The device registry table: CRUD with credentials, lookups by credential, and
 // presence. Thread-safe; reads use the read pool, writes the database's writer.
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +23,11 @@ class DeviceStore {
   // Errors: invalid_argument, conflict (id, MQTT username, LwM2M endpoint or
   // PSK identity already taken; usernames are shared with applications).
   Result<Device> create(const NewDevice& d);
+  // Told, on the creating thread and outside every lock, after each create()
+  // commits. Set once, before anything creates devices.
+  void set_created_listener(std::function<void(const std::string& id)> listener) {
+    created_listener_ = std::move(listener);
+  }
   Result<Device> get(std::string_view id) const;
   // Whether a device has this id, answered from memory: every MQTT connect and
   // disconnect asks, and a database read each time would cost more than the
@@ -68,6 +74,7 @@ class DeviceStore {
   // remove(), the only ways a device row comes and goes.
   mutable std::mutex ids_mu_;
   mutable std::optional<std::unordered_set<std::string>> ids_;
+  std::function<void(const std::string& id)> created_listener_;
 };
 
 }  // namespace trellis::db

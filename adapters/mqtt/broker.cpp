@@ -207,6 +207,17 @@ bool Broker::disconnect(const std::string& client_id) {
   return true;
 }
 
+void Broker::device_registered(const std::string& client_id) {
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(client_id);
+    if (it == sessions_.end()) return;
+    conn = it->second.connection.lock();
+  }
+  if (conn) conn->recount_presence();
+}
+
 std::size_t Broker::session_count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();

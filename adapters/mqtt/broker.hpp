@@ -66,7 +66,11 @@ using trellis::ClientInfo;
 
 // Told of clients coming and going (presence, registry).
 struct ClientEvents {
-  std::function<void(const ClientInfo&, const Principal&)> connected;
+  // Returns whether the connection counts toward a device's presence; only a
+  // connection that counts is told to `disconnected` when it goes. Asked again,
+  // on the connection's strand, when a device named by its client id is
+  // registered while it is connected (Broker::device_registered).
+  std::function<bool(const ClientInfo&, const Principal&)> connected;
   std::function<void(const std::string& client_id, const Principal&)> disconnected;
 };
 
@@ -91,6 +95,9 @@ class Broker final : public ClientSource {
   std::vector<ClientInfo> clients() const override;
   // Closes a client's connection as if it had vanished. False if not connected.
   bool disconnect(const std::string& client_id) override;
+  // A device of this id was just registered: the client connected under that
+  // client id, if it does not count toward a device yet, is asked about again.
+  void device_registered(const std::string& client_id);
 
   void set_events(ClientEvents events) { events_ = std::move(events); }
 

@@ -180,6 +180,15 @@ void Connection::kick(std::string reason) {
   });
 }
 
+void Connection::recount_presence() {
+  // On the strand, so the answer is ordered with this connection's own close.
+  asio::post(strand_, [self = shared_from_this()] {
+    const auto& connected = self->broker_.events().connected;
+    if (!self->connected_ || self->counts_as_device_ || !connected) return;
+    self->counts_as_device_ = connected(self->info(), *self->principal_);
+  });
+}
+
 void Connection::shut_down() {
   asio::post(strand_, [self = shared_from_this()] {
     // What the kernel already took from the client was sent before the client
@@ -515,8 +524,10 @@ bool Connection::on_connect(Connect& c) {
   TLOG(debug, "mqtt") << "client connected" << log::kv("client", client_id())
                       << log::kv("remote", peer) << log::kv("transport", kind())
                       << log::kv("clean", clean_session_) << log::kv("keepalive", keepalive_);
-  if (broker_.events().connected)
-    broker_.events().connected(info(std::move(peer), session_.get()), *principal_);
+  if (broker_.events().connected) {
+    counts_as_device_ =
+        broker_.events().connected(info(std::move(peer), session_.get()), *principal_);
+  }
 
   // Keep alive 0 turns the check off; otherwise 1.5 x keep alive (3.1.2.10).
   if (keepalive_ > 0) {
@@ -765,7 +776,9 @@ void Connection::close(const char* reason, bool publish_will, bool politely) {
                         << log::kv("reason", reason);
     // Also after a takeover: presence counts connections, and the new one was
     // counted when it connected, so the device stays online through it.
-    if (broker_.events().disconnected) broker_.events().disconnected(client_id(), *principal_);
+    if (counts_as_device_ && broker_.events().disconnected) {
+      broker_.events().disconnected(client_id(), *principal_);
+    }
   }
   broker_.connection_closed(this);
 }

@@ -37,6 +37,9 @@ class Connection final : public SessionOwner,
   // Server shutdown, from another thread: as kick, but plain TCP first handles
   // what the socket already holds (bounded); TLS and WebSocket close at once.
   void shut_down();
+  // From another thread: asks ClientEvents::connected again whether this
+  // client counts toward a device (one was registered under its client id).
+  void recount_presence();
 
   // From the session, on any thread: there are messages to send. Woken while
   // a plain TCP connection on this thread handles a read, it writes right
@@ -152,6 +155,7 @@ class Connection final : public SessionOwner,
   bool reads_paused_ = false;       // see pause_reads
   bool shutting_down_ = false;      // nothing pauses it any more
   bool read_in_flight_ = false;     // TLS and WebSocket
+  bool counts_as_device_ = false;   // toward a device's presence (ClientEvents)
   int shutdown_reads_left_ = 0;
   bool clean_session_ = true;
   uint16_t keepalive_ = 0;

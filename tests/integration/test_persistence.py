@@ -207,6 +207,41 @@ def test_presence_events_for_a_known_device(trellis):
     watcher.loop_stop()
 
 
+def next_event(events, suffix):
+    m = events.get(timeout=TIMEOUT)
+    while not m.topic.endswith(suffix):
+        m = events.get(timeout=TIMEOUT)
+    return json.loads(m.payload)
+
+
+def test_a_device_registered_while_its_client_is_connected_is_online_at_once(trellis):
+    # An anonymous client whose client id named no device counted for nothing
+    # until it reconnected, even after its own data registered the device.
+    port = trellis.mqtt_port
+    rest = Rest(trellis.http_port)
+    watcher, events, _ = connect(port, "watcher")
+    subscribe(watcher, "$events/devices/+/+", 1)
+
+    by_data, _, _ = connect(port, "fresh-1")
+    by_data.publish("fresh-1/messages/json", json.dumps({"t": 1}), qos=1).wait_for_publish()
+    assert next_event(events, "/online")["device"] == "fresh-1"
+    # Presence is stored in the background, after the event.
+    poll(lambda: rest.get("/api/v1/devices/fresh-1")[1]["online"])
+
+    by_rest, _, _ = connect(port, "fresh-2")
+    status, _ = rest.post("/api/v1/devices", {"id": "fresh-2"})
+    assert status == 201
+    assert next_event(events, "/online")["device"] == "fresh-2"
+
+    for client, device in ((by_data, "fresh-1"), (by_rest, "fresh-2")):
+        client.disconnect()
+        client.loop_stop()
+        assert next_event(events, "/offline")["device"] == device
+        poll(lambda: rest.get("/api/v1/devices/" + device)[1]["online"] is False)
+    watcher.disconnect()
+    watcher.loop_stop()
+
+
 def test_a_device_taken_over_goes_offline_when_its_last_connection_does(trellis):
     # The connection a takeover closed was never counted off, so the device
     # stayed online for good once its client id had been taken over.

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
+#include <vector>
 
 #include "db/application_store.hpp"
 #include "db/command_store.hpp"
@@ -110,6 +112,20 @@ TEST_F(DeviceStoreTest, ExistsFollowsCreateAndRemove) {
   ASSERT_TRUE(devices().remove("boiler-1"));
   EXPECT_FALSE(devices().exists("boiler-1"));
   EXPECT_TRUE(devices().exists("early"));
+}
+
+TEST_F(DeviceStoreTest, TheCreatedListenerHearsEachCommittedCreateOnce) {
+  std::vector<std::string> heard;
+  devices().set_created_listener([&](const std::string& id) {
+    // Told once the device is there to be found.
+    EXPECT_TRUE(devices().exists(id));
+    heard.push_back(id);
+  });
+  ASSERT_TRUE(devices().create(NewDevice{.id = "a"}));
+  EXPECT_FALSE(devices().create(NewDevice{.id = "a"}));       // conflict
+  EXPECT_FALSE(devices().create(NewDevice{.id = "bad/id"}));  // refused before writing
+  ASSERT_TRUE(devices().create(NewDevice{.id = "b"}));
+  EXPECT_EQ(heard, (std::vector<std::string>{"a", "b"}));
 }
 
 TEST_F(DeviceStoreTest, DuplicateIdIsAConflict) {
