@@ -38,6 +38,10 @@ struct CommandCallbacks {
   std::function<void()> queued;
   // The answer, as JSON text (for LwM2M, exactly what is also published on up/resp).
   std::function<void(const std::string& json)> done;
+  // Instead of `done` when the adapter itself refused the command or gave up
+  // on it (unknown endpoint, bad command, no answer from the device): the
+  // same JSON, also published; for LwM2M, data.codeMsg and data.error say why.
+  std::function<void(const std::string& json)> refused;
 };
 
 // An adapter that runs JSON commands for its devices, for the REST API.

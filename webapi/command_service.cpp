@@ -111,6 +111,22 @@ Counter& acks(Metrics& m, const char* result) {
                    "acks devices sent on {device}/acks/json, by what became of them",
                    std::string("result=\"") + result + "\"");
 }
+// The LwM2M server's own refusal as the REST error it is: its codeMsg says
+// which (an unknown endpoint is not_found, a device that never answered a
+// timeout, and so on) and its error says why.
+Error lwm2m_refusal(const json& reply) {
+  const json* data = reply.is_object() && reply.contains("data") ? &reply["data"] : nullptr;
+  const std::string why = data && data->is_object() ? data->value("codeMsg", "") : "";
+  std::string message = data && data->is_object() ? data->value("error", "") : "";
+  if (message.empty()) message = "the LwM2M server refused the command";
+  std::string c = "bad_gateway";  // the client reset the request
+  if (why == code::bad_request || why == code::not_found) c = why;
+  if (why == "service_unavailable") c = "unavailable";
+  if (why == "coap_timeout") c = code::timeout;
+  if (why == "internal_server_error") c = code::internal;
+  return Error{c, message};
+}
+
 }  // namespace
 
 CommandCounters::CommandCounters(Metrics& m)
@@ -325,6 +341,13 @@ void CommandService::lwm2m_request(const std::string& endpoint, json command,
             net::post(s->strand_, [s, req_id, text] {
               s->finish_lwm2m(req_id,
                               LwM2MAnswer{req_id, false, json::parse(text, nullptr, false)});
+            });
+          }
+        },
+        [weak, req_id](const std::string& text) {
+          if (auto s = weak.lock()) {
+            net::post(s->strand_, [s, req_id, text] {
+              s->finish_lwm2m(req_id, lwm2m_refusal(json::parse(text, nullptr, false)));
             });
           }
         }};

@@ -22,6 +22,7 @@ unsigned status_for(std::string_view c) {
   if (c == code::forbidden) return 403;
   if (c == code::method_not_allowed) return 405;
   if (c == code::payload_too_large) return 413;
+  if (c == "bad_gateway") return 502;
   if (c == "unavailable") return 503;
   if (c == code::timeout) return 504;
   return 500;

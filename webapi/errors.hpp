@@ -27,7 +27,7 @@ inline constexpr std::string_view internal = "internal";
 Response error_response(unsigned status, std::string_view code, std::string_view message);
 // The status for a store's or the API's error code: not_found 404, conflict 409,
 // invalid_argument / bad_json / bad_request 400, unauthorized 401, forbidden 403,
-// unavailable 503, timeout 504,
+// bad_gateway 502, unavailable 503, timeout 504,
 // anything else 500.
 unsigned status_for(std::string_view code);
 Response error_response(const Error& e);

@@ -52,7 +52,7 @@ void Server::Impl::run_command(const std::string& endpoint, std::string_view tex
     counters.bad_commands.add();
     TLOG(debug, kLog) << "bad command" << log::kv("ep", endpoint)
                       << log::kv("why", request.error().message);
-    answer(
+    refuse_command(
         endpoint,
         local_reply(json(), "", std::nullopt, kBadRequest, "bad_request", request.error().message),
         cb);
@@ -61,54 +61,54 @@ void Server::Impl::run_command(const std::string& endpoint, std::string_view tex
   const std::string req_path = requested_path(*request);
   auto it = clients.find(endpoint);
   if (it == clients.end() || !it->second.registered) {
-    answer(endpoint,
-           local_reply(*request, req_path, std::nullopt, kNotFound, "not_found",
-                       "endpoint '" + endpoint + "' is not registered"),
-           cb);
+    refuse_command(endpoint,
+                   local_reply(*request, req_path, std::nullopt, kNotFound, "not_found",
+                               "endpoint '" + endpoint + "' is not registered"),
+                   cb);
     return;
   }
   Client& c = it->second;
   auto cmd = parse_command(*request, lookup);
   if (!cmd) {
     counters.bad_commands.add();
-    answer(endpoint,
-           local_reply(*request, req_path, std::nullopt, kBadRequest, "bad_request",
-                       cmd.error().message),
-           cb);
+    refuse_command(endpoint,
+                   local_reply(*request, req_path, std::nullopt, kBadRequest, "bad_request",
+                               cmd.error().message),
+                   cb);
     return;
   }
   if (!c.objects.links.empty() && !c.objects.has_object(cmd->path.object)) {
-    answer(endpoint,
-           local_reply(*request, cmd->req_path, std::nullopt, kNotFound, "not_found",
-                       "object " + std::to_string(cmd->path.object) +
-                           " is not in the client's object list"),
-           cb);
+    refuse_command(endpoint,
+                   local_reply(*request, cmd->req_path, std::nullopt, kNotFound, "not_found",
+                               "object " + std::to_string(cmd->path.object) +
+                                   " is not in the client's object list"),
+                   cb);
     return;
   }
   if (cmd->op == Operation::cancel_observe && !c.observations.count(cmd->path.to_string())) {
-    answer(endpoint,
-           local_reply(*request, cmd->req_path, std::nullopt, kNotFound, "not_found",
-                       "no observation of " + cmd->path.to_string()),
-           cb);
+    refuse_command(endpoint,
+                   local_reply(*request, cmd->req_path, std::nullopt, kNotFound, "not_found",
+                               "no observation of " + cmd->path.to_string()),
+                   cb);
     return;
   }
   // Check now that it translates, so a queued command cannot fail later for its own fault.
   if (auto req = to_coap_request(*cmd, c.profile, lookup); !req) {
     counters.bad_commands.add();
-    answer(endpoint,
-           local_reply(*request, cmd->req_path, std::nullopt, kBadRequest, "bad_request",
-                       req.error().message),
-           cb);
+    refuse_command(endpoint,
+                   local_reply(*request, cmd->req_path, std::nullopt, kBadRequest, "bad_request",
+                               req.error().message),
+                   cb);
     return;
   }
   if (!awake(c)) {
     if (c.queue.size() >= options.max_queued_commands) {
-      answer(endpoint,
-             local_reply(*request, cmd->req_path, std::nullopt, kServiceUnavailable,
-                         "service_unavailable",
-                         "the client sleeps and already has " + std::to_string(c.queue.size()) +
-                             " commands waiting"),
-             cb);
+      refuse_command(endpoint,
+                     local_reply(*request, cmd->req_path, std::nullopt, kServiceUnavailable,
+                                 "service_unavailable",
+                                 "the client sleeps and already has " +
+                                     std::to_string(c.queue.size()) + " commands waiting"),
+                     cb);
       return;
     }
     counters.queued.add();
@@ -125,10 +125,10 @@ void Server::Impl::run_command(const std::string& endpoint, std::string_view tex
 void Server::Impl::dispatch(Client& c, Command cmd, CommandCallbacks cb) {
   auto req = to_coap_request(cmd, c.profile, lookup);
   if (!req) {
-    answer(c.endpoint,
-           local_reply(cmd.request, cmd.req_path, std::nullopt, kBadRequest, "bad_request",
-                       req.error().message),
-           cb);
+    refuse_command(c.endpoint,
+                   local_reply(cmd.request, cmd.req_path, std::nullopt, kBadRequest, "bad_request",
+                               req.error().message),
+                   cb);
     return;
   }
   const std::string path_key = cmd.path.to_string();
@@ -138,10 +138,10 @@ void Server::Impl::dispatch(Client& c, Command cmd, CommandCallbacks cb) {
   if (cmd.op == Operation::cancel_observe) {
     const auto obs = c.observations.find(path_key);
     if (obs == c.observations.end() || obs->second.token.empty()) {
-      answer(c.endpoint,
-             local_reply(cmd.request, cmd.req_path, std::nullopt, kNotFound, "not_found",
-                         "no observation of " + path_key),
-             cb);
+      refuse_command(c.endpoint,
+                     local_reply(cmd.request, cmd.req_path, std::nullopt, kNotFound, "not_found",
+                                 "no observation of " + path_key),
+                     cb);
       return;
     }
     token = obs->second.token;
@@ -152,10 +152,10 @@ void Server::Impl::dispatch(Client& c, Command cmd, CommandCallbacks cb) {
     sent = coap->send(c.session.get(), *req, token);
   }
   if (!sent) {
-    answer(c.endpoint,
-           local_reply(cmd.request, cmd.req_path, std::nullopt, kInternalServerError,
-                       "internal_server_error", sent.error().message),
-           cb);
+    refuse_command(c.endpoint,
+                   local_reply(cmd.request, cmd.req_path, std::nullopt, kInternalServerError,
+                               "internal_server_error", sent.error().message),
+                   cb);
     return;
   }
   counters.requests.add();
@@ -295,12 +295,13 @@ void Server::Impl::on_timeout(const std::string& token) {
   TLOG(info, kLog) << "request timed out" << log::kv("ep", p.endpoint)
                    << log::kv("msgType", operation_name(p.command.op))
                    << log::kv("path", p.command.req_path);
-  answer(p.endpoint,
-         local_reply(
-             p.command.request, p.command.req_path, "coap_timeout", kGatewayTimeout, "coap_timeout",
-             "no answer from the client within " + std::to_string(options.request_timeout.count()) +
-                 " s (lwm2m.request_timeout_s)"),
-         p.callbacks);
+  refuse_command(
+      p.endpoint,
+      local_reply(
+          p.command.request, p.command.req_path, "coap_timeout", kGatewayTimeout, "coap_timeout",
+          "no answer from the client within " + std::to_string(options.request_timeout.count()) +
+              " s (lwm2m.request_timeout_s)"),
+      p.callbacks);
 }
 
 void Server::Impl::on_coap_failure(const std::string& token, bool reset, const std::string& why) {
@@ -317,11 +318,12 @@ void Server::Impl::on_coap_failure(const std::string& token, bool reset, const s
   }
   TLOG(info, kLog) << "request failed" << log::kv("ep", p.endpoint) << log::kv("why", why);
   if (!reset) counters.timeouts.add();
-  answer(p.endpoint,
-         local_reply(p.command.request, p.command.req_path, reset ? "coap_reset" : "coap_timeout",
-                     reset ? kBadGateway : kGatewayTimeout, reset ? "coap_reset" : "coap_timeout",
-                     why),
-         p.callbacks);
+  refuse_command(
+      p.endpoint,
+      local_reply(p.command.request, p.command.req_path, reset ? "coap_reset" : "coap_timeout",
+                  reset ? kBadGateway : kGatewayTimeout, reset ? "coap_reset" : "coap_timeout",
+                  why),
+      p.callbacks);
 }
 
 void Server::Impl::forget_tokens(Client& c) {
@@ -335,6 +337,16 @@ void Server::Impl::answer(const std::string& endpoint, const json& reply,
                           const CommandCallbacks& cb) {
   publish(endpoint, options.topics.response, reply);
   if (cb.done) cb.done(to_text(reply));
+}
+
+void Server::Impl::refuse_command(const std::string& endpoint, const json& reply,
+                                  const CommandCallbacks& cb) {
+  publish(endpoint, options.topics.response, reply);
+  if (cb.refused) {
+    cb.refused(to_text(reply));
+  } else if (cb.done) {
+    cb.done(to_text(reply));
+  }
 }
 
 void Server::Impl::publish(const std::string& endpoint, const std::string& suffix, const json& j) {

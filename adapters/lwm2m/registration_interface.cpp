@@ -279,11 +279,12 @@ void Server::Impl::finish(const std::string& endpoint, std::string_view why) {
   auto queue = std::move(c.queue);
   c.queue.clear();
   for (auto& q : queue) {
-    answer(endpoint,
-           local_reply(
-               q.command.request, q.command.req_path, std::nullopt, kNotFound, "not_found",
-               "endpoint '" + endpoint + "' is no longer registered (" + std::string(why) + ")"),
-           q.callbacks);
+    refuse_command(
+        endpoint,
+        local_reply(
+            q.command.request, q.command.req_path, std::nullopt, kNotFound, "not_found",
+            "endpoint '" + endpoint + "' is no longer registered (" + std::string(why) + ")"),
+        q.callbacks);
   }
   if (directory) directory->set_offline(c.device_id, "lwm2m");
   update_snapshot(c);

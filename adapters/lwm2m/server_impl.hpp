@@ -125,6 +125,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void notification(const std::string& token, const CoapResponse& rsp);
   void forget_tokens(Client& c);
   void answer(const std::string& endpoint, const nlohmann::json& reply, const CommandCallbacks& cb);
+  // An answer the server gives itself (local_reply): published as answer() does.
+  void refuse_command(const std::string& endpoint, const nlohmann::json& reply,
+                      const CommandCallbacks& cb);
   void publish(const std::string& endpoint, const std::string& suffix, const nlohmann::json& j);
   bool awake(const Client& c) const;
   std::string new_token();

@@ -555,3 +555,30 @@ def test_rest_command_for_a_sleeping_client_is_queued(server, app, make_client):
     assert c.update().code == CHANGED
     _, r = app.wait(lambda t, b: t.endswith("/up/resp") and b.get("reqID") == queued["reqID"])
     assert r["data"]["content"] == [{"path": "/3/0/1", "value": "Lightweight M2M Client"}]
+
+
+def test_rest_command_refused_by_the_server_is_an_http_error(server, app, make_client):
+    """The server's own refusals (an endpoint not registered, a bad command)
+    answer as REST errors naming the fault; a device's own error is its answer,
+    200 with its CoAP code."""
+    from rest_support import Rest
+    rest = Rest(server.http_port)
+    ghost = new_ep()
+    s, b = rest.post("/api/v1/devices", {"id": ghost, "protocol": "lwm2m",
+                                         "credentials": {"lwm2m": {"endpoint": ghost}}})
+    assert s == 201, b
+    read = {"msgType": "read", "data": {"path": "/3/0/0"}}
+    s, b = rest.post("/api/v1/devices/%s/commands" % ghost, read)
+    assert s == 404 and b["error"]["code"] == "not_found", b
+    assert "'%s' is not registered" % ghost in b["error"]["message"]
+
+    c = registered(app, make_client(version="1.0"))
+    s, b = rest.post("/api/v1/devices/%s/commands" % c.endpoint,
+                     {"msgType": "read", "data": {"path": "/3/zero"}})
+    assert s == 400 and b["error"]["code"] == "bad_request" and "path" in b["error"]["message"], b
+    s, b = rest.post("/api/v1/devices/%s/commands" % c.endpoint,
+                     {"msgType": "read", "data": {"path": "/3303/7"}})
+    assert s == 200 and b["data"]["code"] == "4.04", b
+    s, b = rest.post("/api/v1/devices/%s/commands" % c.endpoint, read)
+    assert s == 200 and b["data"]["code"] == "2.05", b
+    rest.close()

@@ -199,12 +199,13 @@ TEST_F(ServerTest, DeregisterGoesOffline) {
   EXPECT_FALSE(server->disconnect("never-registered"));
 }
 
-TEST_F(ServerTest, SubmitAnswersThroughTheCallback) {
+TEST_F(ServerTest, SubmitTellsARefusalThroughItsOwnCallback) {
   std::mutex mu;
   std::condition_variable cv;
   std::string answer;
   CommandCallbacks cb;
-  cb.done = [&](const std::string& json) {
+  cb.done = [&](const std::string&) { ADD_FAILURE() << "a refusal is not an answer"; };
+  cb.refused = [&](const std::string& json) {
     std::lock_guard lock(mu);
     answer = json;
     cv.notify_all();

@@ -42,7 +42,8 @@ class Inbox final : public Subscriber {
 
 // The LwM2M adapter's side of submit(), scripted per endpoint: "ep1" answers
 // from another thread with the command's reqID, "sleepy" says the command is
-// queued, anything else never answers.
+// queued, "gone" and "reset" are refused by the adapter itself, anything else
+// never answers.
 class ScriptedTarget final : public CommandTarget {
  public:
   void submit(const std::string& endpoint, const std::string& command_json,
@@ -54,6 +55,16 @@ class ScriptedTarget final : public CommandTarget {
       std::thread([answer, cb = std::move(callbacks)] { cb.done(answer.dump()); }).detach();
     } else if (endpoint == "sleepy") {
       callbacks.queued();
+    } else if (endpoint == "gone") {
+      json refusal = {{"reqID", command["reqID"]},
+                      {"msgType", "read"},
+                      {"data",
+                       {{"code", "4.04"},
+                        {"codeMsg", "not_found"},
+                        {"error", "endpoint 'gone' is not registered"}}}};
+      callbacks.refused(refusal.dump());
+    } else if (endpoint == "reset") {
+      callbacks.refused(R"({"msgType": "coap_reset", "data": {"codeMsg": "coap_reset"}})");
     }
   }
 };
@@ -218,6 +229,17 @@ TEST_F(CommandServiceTest, LwM2MWithoutAnswerTimesOut) {
   auto r = lwm2m_answer(*service_, "ep2", std::chrono::milliseconds(50));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "timeout");
+}
+
+TEST_F(CommandServiceTest, LwM2MRefusedByTheAdapterIsAnErrorNamingWhy) {
+  auto r = lwm2m_answer(*service_, "gone", std::chrono::seconds(5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "not_found");
+  EXPECT_EQ(r.error().message, "endpoint 'gone' is not registered");
+  r = lwm2m_answer(*service_, "reset", std::chrono::seconds(5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_gateway");
+  EXPECT_EQ(r.error().message, "the LwM2M server refused the command");
 }
 
 TEST_F(CommandServiceTest, LwM2MWithoutAnAdapterIsUnavailable) {

@@ -19,6 +19,7 @@ TEST(Errors, StoreCodesMapToStatuses) {
   EXPECT_EQ(status_for("conflict"), 409u);
   EXPECT_EQ(status_for("invalid_argument"), 400u);
   EXPECT_EQ(status_for("bad_json"), 400u);
+  EXPECT_EQ(status_for("bad_gateway"), 502u);
   EXPECT_EQ(status_for("unavailable"), 503u);
   EXPECT_EQ(status_for("timeout"), 504u);
   EXPECT_EQ(status_for("storage"), 500u);
