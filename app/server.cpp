@@ -137,6 +137,8 @@ webapi::HttpServerOptions http_options(const config::Config& cfg) {
   o.command_timeout = std::chrono::seconds(cfg.get_int("commands.timeout_s"));
   o.command_backlog_bytes = static_cast<std::size_t>(cfg.get_int("commands.max_backlog_mb")) << 20;
   o.objects_dir = uploaded_objects_dir(cfg);
+  o.lwm2m_topic_prefix = cfg.get_string("lwm2m.topic_prefix");
+  o.lwm2m_command_topic = cfg.get_string("lwm2m.topics.command");
   return o;
 }
 

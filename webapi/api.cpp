@@ -213,6 +213,17 @@ void remove_superseded_uploads(const std::filesystem::path& dir,
   }
 }
 
+// The topic every LwM2M command to `endpoint` starts with: "lwm2m/ep/dn" for
+// the filter "dn/#", which an ACL filter such as "lwm2m/+/dn/#" also matches
+// (MQTT 3.1.1 4.7.1.2).
+std::string lwm2m_command_root(const HttpServerOptions& o, const std::string& endpoint) {
+  std::string_view filter = o.lwm2m_command_topic;
+  while (filter.ends_with("/#") || filter.ends_with("/+")) filter.remove_suffix(2);
+  std::string topic = o.lwm2m_topic_prefix + "/" + endpoint;
+  if (filter != "#" && filter != "+") topic += "/" + std::string(filter);
+  return topic;
+}
+
 }  // namespace
 
 bool is_loopback_address(const std::string& bind) {
@@ -375,6 +386,7 @@ void Api::add_routes() {
                  if (!d) return error_response(d.error());
                  return created(db::to_json(*d), p + "/devices/" + percent_encode_segment(d->id));
                }),
+               .admin_only = true,
                .has_body = true,
                .success_status = 201});
   router_.add({.method = "GET",
@@ -407,6 +419,7 @@ void Api::add_routes() {
                  if (!d) return error_response(d.error());
                  return json_response(200, db::to_json(*d));
                }),
+               .admin_only = true,
                .has_body = true});
   router_.add({.method = "DELETE",
                .pattern = p + "/devices/{id}",
@@ -429,6 +442,7 @@ void Api::add_routes() {
                  r.status = 204;
                  return r;
                }),
+               .admin_only = true,
                .success_status = 204});
 
   // --- telemetry ---
@@ -563,6 +577,18 @@ void Api::add_routes() {
              if (!body) return reply(error_response(body.error()));
              const bool lwm2m =
                  d->lwm2m_endpoint && d->protocol != "mqtt" && d->protocol != "mqttsn";
+             // An application commands a device only where its ACL would let it
+             // send the command over MQTT.
+             if (req.caller) {
+               const std::string topic =
+                   lwm2m ? lwm2m_command_root(options_, *d->lwm2m_endpoint) : tasks_topic(d->id);
+               if (!req.caller->may_publish(topic, req.caller->id)) {
+                 return reply(error_response(
+                     403, code::forbidden,
+                     "application '" + req.caller->id + "' may not command device '" + d->id +
+                         "': its ACL does not let it publish to '" + topic + "'"));
+               }
+             }
              if (!lwm2m) {
                auto c = commands_->create_task(*d, *body);
                if (!c) return reply(error_response(c.error()));
@@ -715,6 +741,7 @@ void Api::add_routes() {
                  r.status = 204;
                  return r;
                }),
+               .admin_only = true,
                .success_status = 204});
 
   // --- publish ---
@@ -847,6 +874,7 @@ void Api::add_routes() {
                  TLOG(info, "http") << "object definitions uploaded" << log::kv("objects", name);
                  return json_response(201, {{"items", items}});
                }),
+               .admin_only = true,
                .has_body = true,
                .body_type = "application/xml",
                .success_status = 201});

@@ -29,10 +29,6 @@ std::string first_level(std::string_view topic) {
   return std::string(topic.substr(0, topic.find('/')));
 }
 
-std::string tasks_topic(const std::string& device_id) {
-  return device_id + "/tasks/json";
-}
-
 // The device a filter asks for the tasks of: "dev/tasks/json", "dev/#" or
 // "dev/+/json" name dev; "+/tasks/json" or "#" name no one in particular.
 std::optional<std::string> tasks_listener_of(std::string_view filter) {
@@ -42,6 +38,10 @@ std::optional<std::string> tasks_listener_of(std::string_view filter) {
   return device;
 }
 }  // namespace
+
+std::string tasks_topic(const std::string& device_id) {
+  return device_id + "/tasks/json";
+}
 
 Status validate_task_body(const json& body) {
   if (!body.is_object())

@@ -41,6 +41,9 @@ struct CommandOptions {
   std::chrono::milliseconds sweep_every{1000};
 };
 
+// Where a device's tasks are published.
+std::string tasks_topic(const std::string& device_id);
+
 // {"command": {...}} or {"write": [...]}, nothing else; a bad_request error
 // names the member at fault.
 Status validate_task_body(const nlohmann::json& body);

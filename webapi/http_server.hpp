@@ -37,6 +37,11 @@ struct HttpServerOptions {
   std::filesystem::path objects_dir{};           // uploaded object XML lands here; empty: not kept
   std::chrono::seconds idle_timeout{120};        // a keep-alive connection idle this long is closed
   std::chrono::seconds lwm2m_default_wait{5};    // ?timeout= of an LwM2M command when absent
+  // Where an application would send an LwM2M command over MQTT,
+  // {lwm2m_topic_prefix}/{endpoint}/{lwm2m_command_topic}: its ACL must allow
+  // that to send one over REST.
+  std::string lwm2m_topic_prefix = "lwm2m";  // lwm2m.topic_prefix
+  std::string lwm2m_command_topic = "dn/#";  // lwm2m.topics.command
 };
 
 // What the API reaches; everything outlives the HttpServer.
