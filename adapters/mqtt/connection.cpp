@@ -812,7 +812,7 @@ ClientInfo Connection::info(const Session* session) const {
 
 ClientInfo Connection::info(std::string remote, const Session* session) const {
   ClientInfo i;
-  i.client_id = client_id();
+  if (session) i.client_id = session->client_id();
   i.protocol = "mqtt";
   i.transport = kind();
   i.remote = std::move(remote);

@@ -51,8 +51,9 @@ class Connection final : public SessionOwner,
   ClientInfo info() const;  // on the strand
   // Off the strand (Broker::clients()): `session` is the one the broker's
   // entry holds for this connection, read under the broker's lock, because
-  // session_ is assigned on the strand after the entry. The other fields are
-  // set before the entry is and then stay.
+  // session_ is assigned on the strand after the entry. The other fields read
+  // are set before the entry is and then stay, but for the socket, which may
+  // be closing.
   ClientInfo info(const Session* session) const;
   // Empty until CONNECT is accepted.
   const std::string& client_id() const;
@@ -137,7 +138,7 @@ class Connection final : public SessionOwner,
 
   Broker& broker_;
   std::unique_ptr<Transport> transport_;  // null for plain TCP
-  int fd_ = -1;                           // plain TCP only
+  std::atomic<int> fd_{-1};  // plain TCP only; atomic: /clients reads it off the strand
   Strand strand_;
   // Made when first needed and dropped when not: most connections are idle
   // and have no keepalive.
