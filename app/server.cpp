@@ -417,9 +417,9 @@ Status Server::restore_broker_state() {
   return Ok{};
 }
 
-void Server::save_broker_state() {
+std::size_t Server::save_broker_state() {
   auto& p = *parts_;
-  if (!p.broker || !p.db) return;
+  if (!p.broker || !p.db) return 0;
   auto sessions = p.broker->snapshot_sessions();
   std::vector<db::StoredSession> stored;
   stored.reserve(sessions.size());
@@ -443,7 +443,7 @@ void Server::save_broker_state() {
     out.inbound_qos2 = std::move(s.inbound_qos2);
   }
   p.db->sessions().replace_all(std::move(stored));
-  TLOG(debug, "trellis") << "persistent sessions saved" << log::kv("sessions", sessions.size());
+  return sessions.size();
 }
 
 void Server::schedule_autosave() {
@@ -451,7 +451,8 @@ void Server::schedule_autosave() {
   p.autosave->expires_after(std::chrono::seconds(cfg_.get_int("mqtt.autosave_interval")));
   p.autosave->async_wait([this](boost::system::error_code ec) {
     if (ec || parts_->autosave_stopped) return;
-    save_broker_state();
+    const auto saved = save_broker_state();
+    TLOG(debug, "trellis") << "persistent sessions saved" << log::kv("sessions", saved);
     schedule_autosave();
   });
 }
@@ -499,7 +500,8 @@ void Server::run() {
   }
   // The LwM2M server owns libcoap state bound to the io_context; it goes before storage closes.
   parts_->lwm2m.reset();
-  save_broker_state();
+  const auto saved = save_broker_state();
+  TLOG(info, "trellis") << "persistent sessions saved" << log::kv("sessions", saved);
   if (parts_->db) {
     parts_->db->close();
     TLOG(info, "trellis") << "storage flushed";

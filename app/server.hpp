@@ -35,8 +35,9 @@ class Server {
   void publish_presence(const std::string& device, const std::string& protocol, bool online,
                         int64_t time_ms);
   Status restore_broker_state();
-  // Persistent MQTT sessions, all at once (retained messages are stored as they change).
-  void save_broker_state();
+  // Queues a save of every persistent MQTT session, all at once (retained
+  // messages are stored as they change); returns how many.
+  std::size_t save_broker_state();
   void schedule_autosave();
 
   struct Parts;

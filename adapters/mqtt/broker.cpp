@@ -261,15 +261,20 @@ std::vector<Broker::SessionSnapshot> Broker::snapshot_sessions() const {
       if (e.session && !e.session->clean()) persistent.push_back(e.session);
     }
   }
+  // Sessions run on while they are read, one by one. The inbound QoS 2 ids go
+  // first: an id is recorded once its message sits in every subscriber's
+  // session, so any id saved has its message saved too, and a client's
+  // resend after a crash is never taken for a duplicate of a lost message.
+  std::vector<std::vector<uint16_t>> inbound;
+  inbound.reserve(persistent.size());
+  for (const auto& s : persistent) inbound.push_back(s->inbound_qos2());
   std::vector<SessionSnapshot> out;
   out.reserve(persistent.size());
-  for (const auto& s : persistent) {
+  for (std::size_t i = 0; i < persistent.size(); ++i) {
+    const auto& s = persistent[i];
     auto traffic = s->snapshot_traffic();
-    SessionSnapshot snap{s->client_id(),
-                         s->subscriptions(),
-                         std::move(traffic.inflight),
-                         {},
-                         std::move(traffic.inbound_qos2)};
+    SessionSnapshot snap{
+        s->client_id(), s->subscriptions(), std::move(traffic.inflight), {}, std::move(inbound[i])};
     for (const auto& o : traffic.queued) {
       if (o.qos == 0) continue;
       // Keep the delivery QoS with the message: it is what the client was promised.

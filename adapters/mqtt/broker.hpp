@@ -101,7 +101,8 @@ class Broker final : public ClientSource {
 
   void set_events(ClientEvents events) { events_ = std::move(events); }
 
-  // Persistent sessions (clean session 0) as they stand, saved at shutdown:
+  // Persistent sessions (clean session 0) as they stand, saved every
+  // mqtt.autosave_interval and at shutdown, from any thread:
   // subscriptions, the QoS 1/2 messages sent and not yet acknowledged with
   // their packet ids, those still queued, and the inbound QoS 2 packet ids not
   // yet released (MQTT 3.1.1 3.1.2.4).

@@ -543,8 +543,10 @@ void Connection::on_publish(Publish& p) {
   counters.publish_received.add();
   counters.publish_bytes_received.add(p.payload.size());
   bool allowed = !topic::is_system(p.topic) && principal_->may_publish(p.topic, client_id());
-  bool fresh = true;
-  if (p.qos == 2) fresh = session_->begin_inbound_qos2(p.packet_id);
+  // A QoS 2 id is recorded only once its message is published, so a save that
+  // holds the id also holds the message in every subscriber's session
+  // (Broker::snapshot_sessions reads the ids first).
+  const bool fresh = p.qos != 2 || !session_->inbound_qos2_pending(p.packet_id);
   if (!allowed) {
     counters.publish_denied.add();
     TLOG(debug, "mqtt") << "publish denied" << log::kv("client", client_id())
@@ -565,7 +567,10 @@ void Connection::on_publish(Publish& p) {
     }
   }
   if (p.qos == 1) send(Puback{p.packet_id});
-  if (p.qos == 2) send(Pubrec{p.packet_id});
+  if (p.qos == 2) {
+    session_->begin_inbound_qos2(p.packet_id);
+    send(Pubrec{p.packet_id});
+  }
 }
 
 void Connection::on_subscribe(const Subscribe& s) {

@@ -165,6 +165,17 @@ void Session::release_inbound_qos2(uint16_t packet_id) {
   if (traffic_) traffic_->inbound_qos2.erase(packet_id);
 }
 
+bool Session::inbound_qos2_pending(uint16_t packet_id) const {
+  std::lock_guard lock(mu_);
+  return traffic_ && traffic_->inbound_qos2.contains(packet_id);
+}
+
+std::vector<uint16_t> Session::inbound_qos2() const {
+  std::lock_guard lock(mu_);
+  if (!traffic_) return {};
+  return {traffic_->inbound_qos2.begin(), traffic_->inbound_qos2.end()};
+}
+
 namespace {
 
 template <typename Subscriptions>

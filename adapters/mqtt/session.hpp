@@ -101,6 +101,8 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   // for a retransmission (acknowledge, do not deliver again).
   bool begin_inbound_qos2(uint16_t packet_id);
   void release_inbound_qos2(uint16_t packet_id);
+  bool inbound_qos2_pending(uint16_t packet_id) const;
+  std::vector<uint16_t> inbound_qos2() const;  // ascending
 
   // Subscriptions as the client made them, for persistence and inspection.
   void set_subscription(const std::string& filter, uint8_t qos);

@@ -5,10 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "adapters/mqtt/codec.hpp"
 #include "core/bus.hpp"
 #include "core/metrics.hpp"
 
@@ -55,6 +61,59 @@ TEST_F(BrokerSnapshotTest, RestoredSessionSnapshotsAsSaved) {
   ASSERT_EQ(again.queued.size(), 1u);
   EXPECT_EQ(again.queued[0]->body(), "three");
   EXPECT_EQ(again.inbound_qos2, saved.inbound_qos2);
+}
+
+// Reads what the publisher's saved state holds at the moment a message
+// reaches a subscriber.
+class SavedStateAtDelivery final : public Subscriber {
+ public:
+  explicit SavedStateAtDelivery(const Broker& broker) : broker_(broker) {}
+  void deliver(const MessagePtr&, uint8_t) override {
+    for (const auto& s : broker_.snapshot_sessions()) {
+      if (s.client_id == "pub") inbound_at_delivery = s.inbound_qos2;
+    }
+  }
+  std::optional<std::vector<uint16_t>> inbound_at_delivery;
+
+ private:
+  const Broker& broker_;
+};
+
+TEST_F(BrokerSnapshotTest, AnInboundQoS2IdIsSavedOnlyWithItsMessage) {
+  // The publisher's unreleased id must never be saved without the message
+  // in its subscribers' sessions: after a crash the client's resend would be
+  // taken for a duplicate of a message no one has.
+  auto sub = std::make_shared<SavedStateAtDelivery>(broker_);
+  bus_.subscribe(sub, "plant/#", 2);
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  broker_.accept(fds[0], boost::asio::make_strand(io_));
+  Connect c;
+  c.client_id = "pub";
+  c.clean_session = false;
+  const std::string bytes = encode(c) + encode(Publish{false, 2, false, "plant/a", 5, "one"});
+  ASSERT_EQ(::write(fds[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  for (int i = 0; i < 1000 && !sub->inbound_at_delivery; ++i) {
+    io_.run_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(sub->inbound_at_delivery);
+  EXPECT_TRUE(sub->inbound_at_delivery->empty());
+  // And from the PUBREC on, the id is held.
+  std::string got;
+  for (int i = 0; i < 1000 && got.size() < 8; ++i) {
+    io_.run_for(std::chrono::milliseconds(5));
+    char buf[64];
+    ssize_t n = ::recv(fds[1], buf, sizeof buf, 0);
+    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+  }
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(got.substr(4), encode(Pubrec{5}));
+  auto all = broker_.snapshot_sessions();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].inbound_qos2, std::vector<uint16_t>{5});
+  ::close(fds[1]);
+  broker_.stop();
+  io_.run_for(std::chrono::milliseconds(50));
 }
 
 }  // namespace
