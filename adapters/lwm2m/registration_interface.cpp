@@ -147,7 +147,12 @@ void Server::Impl::after_register(const std::string& endpoint, bool had_observat
   auto it = clients.find(endpoint);
   if (stopped || it == clients.end() || !it->second.registered) return;
   Client& c = it->second;
-  if (directory) directory->set_online(c.device_id, "lwm2m", c.remote);
+  // A re-registration may speak for another device (a new PSK identity).
+  if (c.online_as != c.device_id) go_offline(c);
+  if (directory && !c.online_as) {
+    directory->set_online(c.device_id, "lwm2m", c.remote);
+    c.online_as = c.device_id;
+  }
   publish_registration(c, "register", true);
   if (had_observations) reobserve(c);
   if (options.auto_observe_all) {
@@ -225,7 +230,6 @@ OutgoingResponse Server::Impl::on_update(const IncomingRequest& in, const std::s
     // A new address (or a new DTLS session for the same identity): follow it.
     c.session = SessionRef(in.session);
     c.remote = CoapRuntime::remote(in.session);
-    if (directory) directory->set_online(c.device_id, "lwm2m", c.remote);
   }
   const auto now = SteadyClock::now();
   c.expires_at = now + std::chrono::seconds(c.lifetime);
@@ -265,6 +269,12 @@ OutgoingResponse Server::Impl::on_deregister(const IncomingRequest& in,
   return OutgoingResponse{kDeleted, {}, {}};
 }
 
+void Server::Impl::go_offline(Client& c) {
+  if (!c.online_as) return;
+  if (directory) directory->set_offline(*c.online_as, "lwm2m");
+  c.online_as.reset();
+}
+
 void Server::Impl::finish(const std::string& endpoint, std::string_view why) {
   auto it = clients.find(endpoint);
   if (it == clients.end() || !it->second.registered) return;
@@ -286,7 +296,7 @@ void Server::Impl::finish(const std::string& endpoint, std::string_view why) {
             "endpoint '" + endpoint + "' is no longer registered (" + std::string(why) + ")"),
         q.callbacks);
   }
-  if (directory) directory->set_offline(c.device_id, "lwm2m");
+  go_offline(c);
   update_snapshot(c);
 }
 

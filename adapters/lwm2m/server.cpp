@@ -135,10 +135,7 @@ void Server::Impl::stop() {
   for (auto& [token, p] : pending) {
     if (p.timer) p.timer->cancel();
   }
-  for (auto& [ep, c] : clients) {
-    if (!c.registered) continue;
-    if (directory) directory->set_offline(c.device_id, "lwm2m");
-  }
+  for (auto& [ep, c] : clients) go_offline(c);
   if (coap) coap->stop();
 }
 

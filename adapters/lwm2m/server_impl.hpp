@@ -72,6 +72,10 @@ struct Client {
   std::optional<std::string> identity;  // "psk:..." or "x509:..." over DTLS
 
   bool registered = false;
+  // The device this registration counts online (DeviceDirectory), told
+  // offline once when it ends: a re-registration or a new address does not
+  // count it again.
+  std::optional<std::string> online_as;
   SteadyClock::time_point expires_at;
   SteadyClock::time_point awake_until;
   int64_t registered_at_ms = 0;
@@ -126,6 +130,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void forget_tokens(Client& c);
   void answer(const std::string& endpoint, const nlohmann::json& reply, const CommandCallbacks& cb);
   // An answer the server gives itself (local_reply): published as answer() does.
+  // Ends the client's count toward its device's presence, if it has one.
+  void go_offline(Client& c);
   void refuse_command(const std::string& endpoint, const nlohmann::json& reply,
                       const CommandCallbacks& cb);
   void publish(const std::string& endpoint, const std::string& suffix, const nlohmann::json& j);

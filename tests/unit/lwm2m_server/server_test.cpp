@@ -199,6 +199,18 @@ TEST_F(ServerTest, DeregisterGoesOffline) {
   EXPECT_FALSE(server->disconnect("never-registered"));
 }
 
+TEST_F(ServerTest, AReRegistrationDoesNotCountTheDeviceOnlineTwice) {
+  // Counted twice and told offline once, the device stayed online for good.
+  ASSERT_EQ(static_cast<uint8_t>(exchange(register_request("ep-3"))[1]), 0x41);
+  ASSERT_EQ(static_cast<uint8_t>(exchange(register_request("ep-3"))[1]), 0x41);
+  EXPECT_TRUE(server->disconnect("ep-3"));
+  ASSERT_TRUE(fake.wait_for("offline dev-ep-3 lwm2m"));
+  std::lock_guard lock(fake.mu);
+  EXPECT_EQ(std::count(fake.events.begin(), fake.events.end(), "online dev-ep-3 lwm2m 127.0.0.1"),
+            1);
+  EXPECT_EQ(std::count(fake.events.begin(), fake.events.end(), "offline dev-ep-3 lwm2m"), 1);
+}
+
 TEST_F(ServerTest, SubmitTellsARefusalThroughItsOwnCallback) {
   std::mutex mu;
   std::condition_variable cv;
