@@ -180,7 +180,8 @@ struct Server::Parts {
   // The autosave timer lives on its own strand: stop() may run on another I/O thread.
   std::optional<asio::strand<asio::io_context::executor_type>> autosave_strand;
   std::optional<asio::steady_timer> autosave;
-  bool autosave_stopped = false;  // on autosave_strand
+  bool autosave_stopped = false;   // on autosave_strand
+  uint64_t autosaved_changes = 0;  // Broker::session_changes() at the last autosave
   bool stopping = false;
 };
 
@@ -450,9 +451,14 @@ void Server::schedule_autosave() {
   auto& p = *parts_;
   p.autosave->expires_after(std::chrono::seconds(cfg_.get_int("mqtt.autosave_interval")));
   p.autosave->async_wait([this](boost::system::error_code ec) {
-    if (ec || parts_->autosave_stopped) return;
-    const auto saved = save_broker_state();
-    TLOG(debug, "trellis") << "persistent sessions saved" << log::kv("sessions", saved);
+    auto& p = *parts_;
+    if (ec || p.autosave_stopped) return;
+    // Nothing changed, nothing to write: an idle fleet costs no disk.
+    if (const uint64_t changes = p.broker->session_changes(); changes != p.autosaved_changes) {
+      const auto saved = save_broker_state();
+      p.autosaved_changes = changes;
+      TLOG(debug, "trellis") << "persistent sessions saved" << log::kv("sessions", saved);
+    }
     schedule_autosave();
   });
 }

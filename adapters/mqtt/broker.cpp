@@ -138,8 +138,11 @@ Broker::Opened Broker::open_session(const std::string& client_id, bool clean,
       discarded = std::move(entry.session);
       opened.session = std::make_shared<Session>(
           client_id, clean, SessionLimits{options_.max_inflight, options_.max_queued_messages},
-          SessionCounters{&counters_.publish_dropped});
+          SessionCounters{&counters_.publish_dropped, &session_changes_});
       entry.session = opened.session;
+      if (!clean || (discarded && !discarded->clean())) {
+        session_changes_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     entry.connection = conn;
     counters_.sessions.set(static_cast<int64_t>(sessions_.size()));
@@ -291,7 +294,7 @@ std::vector<Broker::SessionSnapshot> Broker::snapshot_sessions() const {
 void Broker::restore_session(const SessionSnapshot& snapshot) {
   auto session = std::make_shared<Session>(
       snapshot.client_id, false, SessionLimits{options_.max_inflight, options_.max_queued_messages},
-      SessionCounters{&counters_.publish_dropped});
+      SessionCounters{&counters_.publish_dropped, &session_changes_});
   for (const auto& [filter, qos] : snapshot.subscriptions) {
     bus_.subscribe(session, filter, qos);
     session->set_subscription(filter, qos);

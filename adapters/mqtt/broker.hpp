@@ -2,6 +2,7 @@
 // The MQTT broker: owns the sessions by client id, decides connects
 // (authentication, takeover), and keeps the broker-wide counters that $SYS and
 // /metrics report. Connections call it from their strands; it is thread-safe.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
@@ -116,6 +117,8 @@ class Broker final : public ClientSource {
     std::vector<uint16_t> inbound_qos2;
   };
   std::vector<SessionSnapshot> snapshot_sessions() const;
+  // Grows with every change to what snapshot_sessions() would return.
+  uint64_t session_changes() const { return session_changes_.load(std::memory_order_relaxed); }
   // Recreates a persistent session at start-up, before listeners open.
   void restore_session(const SessionSnapshot& snapshot);
 
@@ -160,6 +163,7 @@ class Broker final : public ClientSource {
 
   Bus& bus_;
   BrokerCounters counters_;
+  std::atomic<uint64_t> session_changes_{0};
   BrokerOptions options_;
   Authenticator* auth_;
   ClientEvents events_;

@@ -15,6 +15,10 @@ void Session::deliver_retained(const MessagePtr& msg, uint8_t qos) {
   enqueue(msg, qos, true);
 }
 
+void Session::changed() {
+  if (!clean_ && counters_.changes) counters_.changes->fetch_add(1, std::memory_order_relaxed);
+}
+
 Session::Traffic& Session::traffic() {
   if (!traffic_) traffic_ = std::make_unique<Traffic>();
   return *traffic_;
@@ -42,6 +46,7 @@ void Session::enqueue(const MessagePtr& msg, uint8_t qos, bool retain) {
       return;
     }
     queue.push_back(Outgoing{msg, qos, retain, false, 0});
+    changed();
     if (owner_ && !wake_pending_) {
       wake_pending_ = true;
       wake = wake_.lock();
@@ -109,6 +114,7 @@ std::vector<Outgoing> Session::take_sendable(const SessionOwner* owner, std::siz
     out.push_back(std::move(next));
     queue.pop_front();
   }
+  if (!out.empty()) changed();
   return out;
 }
 
@@ -127,6 +133,7 @@ bool Session::on_puback(uint16_t packet_id) {
   });
   if (it == inflight.end()) return false;
   inflight.erase(it);
+  changed();
   return true;
 }
 
@@ -140,6 +147,7 @@ bool Session::on_pubrec(uint16_t packet_id) {
   if (it == inflight.end()) return false;
   it->stage = Stage::wait_pubcomp;
   it->out.msg = nullptr;  // the payload is no longer needed once PUBREC arrived
+  changed();
   return true;
 }
 
@@ -152,17 +160,20 @@ bool Session::on_pubcomp(uint16_t packet_id) {
   });
   if (it == inflight.end()) return false;
   inflight.erase(it);
+  changed();
   return true;
 }
 
 bool Session::begin_inbound_qos2(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  return traffic().inbound_qos2.insert(packet_id).second;
+  if (!traffic().inbound_qos2.insert(packet_id).second) return false;
+  changed();
+  return true;
 }
 
 void Session::release_inbound_qos2(uint16_t packet_id) {
   std::lock_guard lock(mu_);
-  if (traffic_) traffic_->inbound_qos2.erase(packet_id);
+  if (traffic_ && traffic_->inbound_qos2.erase(packet_id) > 0) changed();
 }
 
 bool Session::inbound_qos2_pending(uint16_t packet_id) const {
@@ -194,6 +205,7 @@ void Session::set_subscription(const std::string& filter, uint8_t qos) {
   } else {
     subscriptions_.emplace(it, filter, qos);
   }
+  changed();
 }
 
 bool Session::remove_subscription(const std::string& filter) {
@@ -201,6 +213,7 @@ bool Session::remove_subscription(const std::string& filter) {
   auto it = find_filter(subscriptions_, filter);
   if (it == subscriptions_.end() || it->first != filter) return false;
   subscriptions_.erase(it);
+  changed();
   return true;
 }
 

@@ -5,6 +5,7 @@
 //
 // Threads: deliver() runs on publishers' threads; everything else on the
 // strand of the connection attached at the time. One mutex guards the state.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -49,6 +50,9 @@ struct SessionTraffic {
 // What the session reports to the broker's counters.
 struct SessionCounters {
   Counter* dropped = nullptr;  // messages dropped for a full queue
+  // Bumped by every change a persistent session would save, so an autosave
+  // with nothing new to save is skipped.
+  std::atomic<uint64_t>* changes = nullptr;
 };
 
 // The connection attached to a session. An interface rather than a callback
@@ -136,6 +140,7 @@ class Session final : public Subscriber, public std::enable_shared_from_this<Ses
   void enqueue(const MessagePtr& msg, uint8_t qos, bool retain);
   uint16_t next_packet_id();
   Traffic& traffic();
+  void changed();  // under mu_: counts a change a save would see
 
   const std::string client_id_;
   const bool clean_;

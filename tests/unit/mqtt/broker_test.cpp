@@ -63,6 +63,23 @@ TEST_F(BrokerSnapshotTest, RestoredSessionSnapshotsAsSaved) {
   EXPECT_EQ(again.inbound_qos2, saved.inbound_qos2);
 }
 
+TEST_F(BrokerSnapshotTest, SessionChangesCountWhatASaveWouldSee) {
+  // The autosave skips a save when this has not moved since the last one.
+  const uint64_t start = broker_.session_changes();
+  Broker::SessionSnapshot saved;
+  saved.client_id = "away";
+  saved.subscriptions = {{"plant/#", 1}};
+  broker_.restore_session(saved);
+  const uint64_t restored = broker_.session_changes();
+  EXPECT_GT(restored, start);
+  // QoS 0 is not kept for a client that is away: nothing to save.
+  bus_.publish(make_message("plant/a", "zero", 0));
+  EXPECT_EQ(broker_.session_changes(), restored);
+  bus_.publish(make_message("plant/a", "one", 1));
+  EXPECT_GT(broker_.session_changes(), restored);
+  ASSERT_EQ(broker_.snapshot_sessions().at(0).queued.size(), 1u);
+}
+
 // Reads what the publisher's saved state holds at the moment a message
 // reaches a subscriber.
 class SavedStateAtDelivery final : public Subscriber {
