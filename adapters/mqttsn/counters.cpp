@@ -38,6 +38,7 @@ GatewayCounters::GatewayCounters(Metrics& m)
       dropped_offline(dropped(m, "offline")),
       dropped_too_large(dropped(m, "too_large")),
       dropped_send_failed(dropped(m, "send_failed")),
+      dropped_not_registered(dropped(m, "not_registered")),
       clients_connected(m.gauge("trellis_mqttsn_clients_connected",
                                 "MQTT-SN clients connected (active, asleep or awake)")),
       clients_asleep(m.gauge("trellis_mqttsn_clients_asleep", "MQTT-SN clients asleep")),

@@ -59,6 +59,15 @@ void GatewayCore::on_publish_minus_one(const std::string& from, const Publish& p
     return;
   }
   Client* client = by_address(from);
+  if (!client && options_.require_registered) {
+    // Only admitted clients speak: a sender that never connected has no
+    // client id to check against the registry.
+    counters_.dropped_not_registered.add();
+    TLOG_LIMITED(info, "mqttsn") << "QoS -1 publish dropped" << log::kv("remote", from)
+                                 << log::kv("topic", *topic)
+                                 << log::kv("reason", "mqttsn.require_registered");
+    return;
+  }
   put_on_bus(*topic, p, client ? client->client_id : std::string(), out);
 }
 

@@ -484,6 +484,18 @@ TEST_F(GatewayCoreTest, QosMinusOneFromAnUnconnectedClient) {
   EXPECT_EQ(counters.dropped_invalid_topic.value(), 1u);
 }
 
+TEST_F(GatewayCoreTest, QosMinusOneNeedsAnAdmittedClientWhenRegistrationIsRequired) {
+  // A sender that never connected has no client id the registry could check.
+  options.require_registered = true;
+  auto out = in(kC, Publish{false, -1, false, TopicIdType::predefined, 8, 0, "m1"});
+  EXPECT_TRUE(published(out).empty());
+  EXPECT_EQ(counters.dropped_not_registered.value(), 1u);
+  connect(kA, "known");
+  out = in(kA, Publish{false, -1, false, TopicIdType::predefined, 8, 0, "m2"});
+  ASSERT_EQ(published(out).size(), 1u);
+  EXPECT_EQ(published(out)[0]->client_id, "known");
+}
+
 TEST_F(GatewayCoreTest, PublishFromAnUnknownClientIsAnsweredWithDisconnect) {
   auto out = in(kC, Publish{false, 1, false, TopicIdType::predefined, 7, 1, "x"});
   EXPECT_EQ(only<Disconnect>(out, kC), Disconnect{});
