@@ -58,6 +58,11 @@ struct Pending {
   uint16_t msg_id = 0;
   Clock::time_point sent_at{};
   unsigned retries = 0;
+  // reg only: a PUBLISH whose topic id the client lost, resent as it was once
+  // this REGISTER is acknowledged (6.7).
+  std::optional<Publish> then_publish{};
+  // publish only: resent after such a REGISTER; refused again, it is dropped.
+  bool registered_again = false;
 };
 
 // The will exchange during CONNECT (6.3): which prompt was sent last.

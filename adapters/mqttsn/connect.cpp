@@ -80,8 +80,16 @@ void GatewayCore::on_connect(const std::string& from, const Connect& c, Clock::t
   client->wake_budget = 0;
   client->topics.forget_known();
   // A REGISTER cut short by the old connection is simply made again; a
-  // PUBLISH or PUBREL is resent after CONNACK.
-  if (client->pending && client->pending->kind == Pending::Kind::reg) client->pending.reset();
+  // PUBLISH (also one that waited for such a REGISTER) or PUBREL is resent
+  // after CONNACK.
+  if (client->pending && client->pending->kind == Pending::Kind::reg) {
+    if (auto then_publish = std::move(client->pending->then_publish)) {
+      const uint16_t msg_id = then_publish->msg_id;
+      client->pending = Pending{Pending::Kind::publish, std::move(*then_publish), msg_id, now, 0};
+    } else {
+      client->pending.reset();
+    }
+  }
   if (client->state != ClientState::connecting) set_state(*client, ClientState::connecting);
 
   if (!c.will) {
@@ -168,6 +176,10 @@ void GatewayCore::finish_connect(Client& client, Clock::time_point now, Actions&
 
 void GatewayCore::resend_pending(Client& client, Clock::time_point now, Actions& out) {
   if (!client.pending) return;
+  if (auto* pub = std::get_if<Publish>(&client.pending->message);
+      pub && pub->topic_id_type == TopicIdType::normal && !client.topics.known(pub->topic_id)) {
+    return register_again(client, *pub, now, out);
+  }
   client.pending->sent_at = now;
   client.pending->retries = 0;
   if (auto* pub = std::get_if<Publish>(&client.pending->message)) pub->dup = true;  // 5.3.4

@@ -133,6 +133,10 @@ class GatewayCore {
   // The message still unacknowledged when a client comes back (reconnect or
   // wake-up) goes out again at once with DUP set and a fresh retry count.
   void resend_pending(Client& client, Clock::time_point now, Actions& out);
+  // The client does not know the topic id of a PUBLISH in flight (it
+  // reconnected, or answered "invalid topic id"): REGISTER the name again,
+  // then resend the same PUBLISH (6.5, 6.7).
+  void register_again(Client& client, Publish pub, Clock::time_point now, Actions& out);
 
   // subscribe.cpp
   void on_subscribe(Client& client, const Subscribe& s, Actions& out);

@@ -256,16 +256,26 @@ void GatewayCore::on_regack(Client& client, const Regack& r, Clock::time_point n
     return;  // late or duplicate
   }
   auto reg = std::get<Register>(client.pending->message);
+  auto then_publish = std::move(client.pending->then_publish);
   client.pending.reset();
   if (r.return_code == ReturnCode::accepted) {
     client.topics.set_known(reg.topic_id, true);
+    if (then_publish) {
+      const uint16_t msg_id = then_publish->msg_id;
+      client.pending = Pending{Pending::Kind::publish, *then_publish, msg_id, now, 0};
+      client.pending->registered_again = true;
+      send(client, std::move(*then_publish), out);
+      return;
+    }
   } else {
     // The client will not take this topic: what waited for it is dropped.
     counters_.dropped_invalid_topic.add();
     TLOG(info, "mqttsn") << "client refused a topic" << log::kv("client", client.client_id)
                          << log::kv("topic", reg.topic_name)
                          << log::kv("return_code", static_cast<int>(r.return_code));
-    if (!client.queue.empty() && client.queue.front().msg->topic == reg.topic_name) {
+    // A message resent after the REGISTER was already taken off the queue.
+    if (!then_publish && !client.queue.empty() &&
+        client.queue.front().msg->topic == reg.topic_name) {
       client.queue.pop_front();
       if (client.wake_budget > 0) --client.wake_budget;
     }
@@ -274,14 +284,23 @@ void GatewayCore::on_regack(Client& client, const Regack& r, Clock::time_point n
 }
 
 void GatewayCore::on_puback(Client& client, const Puback& p, Clock::time_point now, Actions& out) {
+  if (p.msg_id == 0 && p.return_code == ReturnCode::invalid_topic_id &&
+      client.topics.name(p.topic_id)) {
+    // The answer to a QoS 0 PUBLISH (MsgId 0): the client lost the id (6.7),
+    // so the next message on it registers the name first.
+    client.topics.set_known(p.topic_id, false);
+    return;
+  }
   if (!client.pending || client.pending->kind != Pending::Kind::publish ||
       client.pending->msg_id != p.msg_id) {
     return;
   }
   const auto& sent = std::get<Publish>(client.pending->message);
   if (p.return_code == ReturnCode::invalid_topic_id && sent.topic_id_type == TopicIdType::normal) {
-    // The client lost the id (6.7): register it again before the next use.
+    // The client lost the id (6.7): register it again, and resend this
+    // message on it unless that was done already.
     client.topics.set_known(sent.topic_id, false);
+    if (!client.pending->registered_again) return register_again(client, sent, now, out);
   }
   if (p.return_code != ReturnCode::accepted) {
     counters_.dropped_invalid_topic.add();
@@ -313,6 +332,21 @@ void GatewayCore::on_pubcomp(Client& client, const Pubcomp& p, Clock::time_point
   }
   client.pending.reset();
   pump(client, now, out);
+}
+
+void GatewayCore::register_again(Client& client, Publish pub, Clock::time_point now, Actions& out) {
+  const std::string* name = client.topics.name(pub.topic_id);
+  if (!name) {
+    counters_.dropped_invalid_topic.add();
+    client.pending.reset();
+    return pump(client, now, out);
+  }
+  pub.dup = true;  // 5.3.4: the client may have had it before
+  const uint16_t msg_id = client.next_msg_id();
+  Register reg{pub.topic_id, msg_id, *name};
+  client.pending = Pending{Pending::Kind::reg, reg, msg_id, now, 0};
+  client.pending->then_publish = std::move(pub);
+  send(client, std::move(reg), out);
 }
 
 }  // namespace trellis::mqttsn

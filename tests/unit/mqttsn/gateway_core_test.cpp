@@ -658,14 +658,38 @@ TEST_F(GatewayCoreTest, UnacknowledgedRegisterIsResent) {
   EXPECT_EQ(only<Register>(tick(2s), kA), reg);
 }
 
-TEST_F(GatewayCoreTest, PubackInvalidTopicIdMakesTheGatewayRegisterAgain) {
+TEST_F(GatewayCoreTest, PubackInvalidTopicIdRegistersAgainAndResendsTheSameMessage) {
+  // QoS 1 is at least once: the message the client could not place is not lost.
   connect(kA, "dev1");
   auto ack = subscribe(kA, TopicName{"t/x"}, 1);
-  auto p = only<Publish>(bus("t/x", "1", 1), kA);
-  in(kA, Puback{ack.topic_id, p.msg_id, ReturnCode::invalid_topic_id});
-  auto reg = only<Register>(bus("t/x", "2", 1), kA);
+  auto p = only<Publish>(bus("t/x", "kept", 1), kA);
+  bus("t/x", "next", 1);  // waits behind it
+  auto reg =
+      only<Register>(in(kA, Puback{ack.topic_id, p.msg_id, ReturnCode::invalid_topic_id}), kA);
   EXPECT_EQ(reg.topic_id, ack.topic_id);
   EXPECT_EQ(reg.topic_name, "t/x");
+  auto again = only<Publish>(in(kA, Regack{reg.topic_id, reg.msg_id, ReturnCode::accepted}), kA);
+  EXPECT_EQ(again.data, "kept");
+  EXPECT_EQ(again.msg_id, p.msg_id);
+  EXPECT_TRUE(again.dup);
+  // Refused a second time, it goes, and the queue moves on (registering
+  // the name once more first).
+  auto reg2 =
+      only<Register>(in(kA, Puback{ack.topic_id, again.msg_id, ReturnCode::invalid_topic_id}), kA);
+  EXPECT_EQ(reg2.topic_name, "t/x");
+  auto next = only<Publish>(in(kA, Regack{reg2.topic_id, reg2.msg_id, ReturnCode::accepted}), kA);
+  EXPECT_EQ(next.data, "next");
+  EXPECT_EQ(counters.dropped_invalid_topic.value(), 1u);
+}
+
+TEST_F(GatewayCoreTest, PubackInvalidTopicIdToQos0MakesTheNextOneRegister) {
+  connect(kA, "dev1");
+  auto ack = subscribe(kA, TopicName{"t/x"}, 0);
+  auto p = only<Publish>(bus("t/x", "1"), kA);
+  EXPECT_EQ(p.msg_id, 0);
+  EXPECT_TRUE(sends(in(kA, Puback{ack.topic_id, 0, ReturnCode::invalid_topic_id})).empty());
+  auto reg = only<Register>(bus("t/x", "2"), kA);
+  EXPECT_EQ(reg.topic_id, ack.topic_id);
 }
 
 TEST_F(GatewayCoreTest, OversizedMessageIsDroppedNotSent) {
@@ -698,6 +722,23 @@ TEST_F(GatewayCoreTest, PersistentSessionKeepsSubscriptionsAndQueuedMessages) {
   auto reg = std::get<Register>(s[1].msg);
   auto p = only<Publish>(in(kB, Regack{reg.topic_id, reg.msg_id, ReturnCode::accepted}), kB);
   EXPECT_EQ(p.data, "while away");
+}
+
+TEST_F(GatewayCoreTest, AMessageInFlightAtReconnectIsResentAfterItsTopicIsRegisteredAgain) {
+  // After a reconnect the client may have forgotten every id (6.7): the
+  // PUBLISH it never acknowledged goes again only once its name is announced.
+  connect(kA, "dev1", false);
+  auto ack = subscribe(kA, TopicName{"t/x"}, 1);
+  auto p = only<Publish>(bus("t/x", "in flight", 1), kA);
+  auto s = sends(in(kA, Connect{false, false, 60, "dev1"}));
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(type_of(s[0].msg), MsgType::connack);
+  auto reg = std::get<Register>(s[1].msg);
+  EXPECT_EQ(reg.topic_id, ack.topic_id);
+  auto again = only<Publish>(in(kA, Regack{reg.topic_id, reg.msg_id, ReturnCode::accepted}), kA);
+  EXPECT_EQ(again.data, "in flight");
+  EXPECT_EQ(again.msg_id, p.msg_id);
+  EXPECT_TRUE(again.dup);
 }
 
 TEST_F(GatewayCoreTest, CleanConnectDropsTheOldSession) {
