@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <utility>
@@ -40,6 +41,36 @@ void set_level(Level l) {
   level_storage().store(static_cast<int>(l));
 }
 
+namespace {
+
+// Values often come from the network (client ids, topics, endpoint names, a
+// library's message about a packet): a newline or escape sequence in one must
+// not start a forged log line or drive the operator's terminal.
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+void put_escaped(std::string& out, char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  if (!is_control(c)) {
+    out += c;
+  } else if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else {
+    const auto u = static_cast<unsigned char>(c);
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
+  }
+}
+
+}  // namespace
+
 Line::Line(Level level, std::string_view component, std::uint64_t held_back)
     : held_back_(held_back) {
   using namespace std::chrono;
@@ -56,8 +87,15 @@ Line::Line(Level level, std::string_view component, std::uint64_t held_back)
 
 Line::~Line() {
   if (held_back_ > 0) out_ << " held_back=" << held_back_;
-  out_ << '\n';
   std::string s = out_.str();
+  if (std::any_of(s.begin(), s.end(), is_control)) {
+    // Free text, not only key=value pairs, may carry what a peer sent.
+    std::string escaped;
+    escaped.reserve(s.size() + 16);
+    for (char c : s) put_escaped(escaped, c);
+    s = std::move(escaped);
+  }
+  s += '\n';
   // A short write to stderr is not worth retrying: logging must never block the caller.
   [[maybe_unused]] auto r = ::write(STDERR_FILENO, s.data(), s.size());
 }
@@ -80,17 +118,16 @@ std::optional<std::uint64_t> Limit::admit(Clock::time_point now) {
 
 std::ostream& operator<<(std::ostream& os, const Kv& kv) {
   os << ' ' << kv.key << '=';
-  if (kv.value.empty() || kv.value.find_first_of(" \"=") != std::string::npos) {
-    os << '"';
-    for (char c : kv.value) {
-      if (c == '"' || c == '\\') os << '\\';
-      os << c;
-    }
-    os << '"';
-  } else {
-    os << kv.value;
+  const bool plain = !kv.value.empty() && kv.value.find_first_of(" \"=") == std::string::npos &&
+                     std::none_of(kv.value.begin(), kv.value.end(), is_control);
+  if (plain) return os << kv.value;
+  std::string quoted = "\"";
+  for (char c : kv.value) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    put_escaped(quoted, c);
   }
-  return os;
+  quoted += '"';
+  return os << quoted;
 }
 
 }  // namespace trellis::log

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 
 namespace trellis::log {
@@ -85,6 +87,27 @@ TEST(LogLine, SaysHowManyLinesWereHeldBack) {
   EXPECT_NE(out.find("WARN test: after a flood peer=\"a b\" held_back=7\n"), std::string::npos)
       << out;
   EXPECT_NE(out.find("WARN test: alone\n"), std::string::npos) << out;
+}
+
+TEST(LogKv, ControlCharactersAreEscapedSoAValueCannotForgeALine) {
+  std::ostringstream out;
+  out << kv("client", "evil\n2026-12-03T00:00:00.000Z INFO http: forged")
+      << kv("topic", std::string("a\0b\x1b[31m\r\t", 10)) << kv("plain", "dev-1")
+      << kv("quoted", "say \"hi\" \\o/") << kv("empty", "");
+  EXPECT_EQ(out.str(),
+            " client=\"evil\\n2026-12-03T00:00:00.000Z INFO http: forged\""
+            " topic=\"a\\x00b\\x1b[31m\\r\\t\" plain=dev-1"
+            " quoted=\"say \\\"hi\\\" \\\\o/\" empty=\"\"");
+}
+
+TEST(LogLine, FreeTextCannotForgeALineEither) {
+  set_level(Level::info);
+  testing::internal::CaptureStderr();
+  Line(Level::warn, "libcoap") << "bad packet\nINFO http: forged\x1b[0m";
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("WARN libcoap: bad packet\\nINFO http: forged\\x1b[0m\n"), std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
 }
 
 }  // namespace
