@@ -10,6 +10,13 @@
 #include "core/log.hpp"
 
 namespace trellis::lwm2m {
+
+uint16_t retransmissions_within(std::chrono::milliseconds wait) {
+  uint16_t n = 0;
+  while (n < 4 && std::chrono::milliseconds(3000) * ((2 << n) - 1) < wait) ++n;
+  return n;
+}
+
 namespace {
 
 namespace asio = boost::asio;
@@ -19,6 +26,8 @@ constexpr const char* kLog = "lwm2m";
 // and events taken per pass.
 constexpr int kMaxPassesPerWakeup = 64;
 constexpr int kEventsPerPass = 64;
+
+constexpr std::chrono::milliseconds kAckTimeout{2000};  // see retransmissions_within
 
 // --- libcoap's log, routed into ours ---
 
@@ -415,6 +424,16 @@ void CoapRuntime::schedule_timer() {
   }));
 }
 
+void CoapRuntime::wake_within(std::chrono::milliseconds d) {
+  const auto now = std::chrono::steady_clock::now();
+  if (timer_.expiry() > now && timer_.expiry() <= now + d) return;
+  timer_.expires_at(now + d);
+  timer_.async_wait(asio::bind_executor(strand_, [this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    process();
+  }));
+}
+
 void CoapRuntime::on_event(coap_session_t* session, int event) {
   TLOG(trace, kLog) << "coap event" << log::kv("event", event)
                     << log::kv("remote", remote(session));
@@ -492,12 +511,18 @@ Status CoapRuntime::send(coap_session_t* session, const CoapRequest& r, const st
       return make_error("coap_pdu", "libcoap could not attach the payload");
     }
   }
-  // coap_send arms libcoap's own timer descriptor, which sits in the epoll
-  // set this runtime waits on, for the retransmissions; asking libcoap for its
-  // next deadline here as well would walk every session once per request.
+  // Retransmissions stop within the time the server waits for the answer:
+  // none reaches a client after its request was reported as failed.
+  coap_session_set_max_retransmit(session, retransmissions_within(endpoints_.answer_wait));
   if (coap_send(session, pdu) == COAP_INVALID_MID) {
     return make_error("coap_send", "libcoap could not send the request");
   }
+  // libcoap arms its own timer descriptor for the first retransmission only
+  // when that is sooner than the deadline it last set, which may lie in the
+  // past: with another request waiting, the resend came only when something
+  // else woke the loop. Wake by the earliest it can be due and ask then;
+  // asking now would walk every session once per request.
+  wake_within(kAckTimeout);
   return Ok{};
 }
 

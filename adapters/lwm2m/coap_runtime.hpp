@@ -10,6 +10,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -68,7 +69,16 @@ struct CoapEndpoints {
   std::string cert;           // PEM files for certificate mode; empty: PSK only
   std::string key;
   std::string ca;
+  // How long the server waits for a client's answer (lwm2m.request_timeout_s):
+  // a request is retransmitted only within it.
+  std::chrono::milliseconds answer_wait{10000};
 };
+
+// The retransmissions of a confirmable request (RFC 7252 4.2) all sent
+// within `wait`: with libcoap's ACK_TIMEOUT 2 s and ACK_RANDOM_FACTOR 1.5,
+// which this server keeps, retransmission k goes out by 3 s * (2^k - 1); at
+// most MAX_RETRANSMIT (4).
+uint16_t retransmissions_within(std::chrono::milliseconds wait);
 
 class CoapRuntime {
  public:
@@ -123,6 +133,8 @@ class CoapRuntime {
   void arm(bool walk = true);
   void process();
   void schedule_timer();
+  // Wakes no later than `d` from now (sooner if the timer already would).
+  void wake_within(std::chrono::milliseconds d);
 
   Strand strand_;
   Handlers handlers_;

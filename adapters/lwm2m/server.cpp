@@ -110,6 +110,7 @@ Status Server::Impl::start() {
   coap = std::make_unique<CoapRuntime>(strand, std::move(h));
   CoapEndpoints ep;
   ep.bind = options.bind;
+  ep.answer_wait = options.request_timeout;
   ep.coap_port = options.coap_port;
   ep.dtls_port = options.dtls_port;
   ep.cert = options.dtls_cert;

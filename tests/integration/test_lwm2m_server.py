@@ -419,6 +419,59 @@ def test_request_timeout_answers_coap_timeout(app, make_client):
     assert "lwm2m.request_timeout_s" in r["data"]["error"]
 
 
+def test_a_lost_request_is_resent_in_time_while_another_waits():
+    """RFC 7252 4.2: a request the client did not get goes again after
+    ACK_TIMEOUT (2 to 3 s). Once another client's request had been resent,
+    a new request's first resend waited for something else to wake the
+    server, often past lwm2m.request_timeout_s."""
+    t = Trellis(settings={**SETTINGS, "lwm2m.request_timeout_s": 4})
+    t.start()
+    app = Mqtt(t.mqtt_port)
+    deaf = Lwm2mClient(t.port("lwm2m.coap_port"), new_ep())
+    lossy = Lwm2mClient(t.port("lwm2m.coap_port"), new_ep())
+    try:
+        registered(app, deaf)
+        deaf.asleep = True
+        registered(app, lossy)
+        seen = set()
+        handle = lossy._handle
+
+        def drop_first_copy(msg, addr):
+            if msg.mid not in seen:
+                seen.add(msg.mid)
+                return None
+            return handle(msg, addr)
+
+        lossy._handle = drop_first_copy
+        for _ in range(3):
+            app.publish("lwm2m/%s/dn/cmd" % deaf.endpoint,
+                        {"reqID": next(_ids), "msgType": "read", "data": {"path": "/3/0/1"}})
+            time.sleep(3.2)  # past the deaf client's first resend
+            r = app.command(lossy.endpoint, "read", {"path": "/3/0/1"}, timeout=15)
+            assert r["data"]["code"] == "2.05", r
+    finally:
+        deaf.close()
+        lossy.close()
+        app.close()
+        assert t.stop() == 0
+        t.close()
+
+
+def test_no_request_is_resent_after_it_was_reported_failed(app, make_client):
+    # The client must not act on a command the application was told had failed.
+    c = registered(app, make_client())
+    c.asleep = True
+    copies = []
+    c._handle = lambda msg, addr: copies.append(time.monotonic())
+    c.asleep = False  # every datagram reaches the counting handler, which never answers
+    r = app.command(c.endpoint, "read", {"path": "/3/0/1"}, timeout=15)
+    failed_at = time.monotonic()
+    assert r["msgType"] == "coap_timeout"
+    # libcoap would have kept resending for up to 45 s; give it past the next one.
+    assert app.none(lambda t, b: False, wait=7)
+    assert copies and all(t < failed_at for t in copies), (copies, failed_at)
+
+
 # ---------------------------------------------------------------- clear errors
 
 def test_bad_command_json_is_answered(app, make_client):

@@ -229,6 +229,18 @@ TEST_F(ServerTest, SubmitTellsARefusalThroughItsOwnCallback) {
   EXPECT_NE(answer.find("\"reqID\":5"), std::string::npos);
 }
 
+TEST(Retransmissions, OnlyThoseSentWithinTheWaitForAnAnswer) {
+  // Retransmission k goes out by 3 s * (2^k - 1): 3, 9, 21, 45 s.
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  EXPECT_EQ(retransmissions_within(seconds(1)), 0);
+  EXPECT_EQ(retransmissions_within(milliseconds(3001)), 1);
+  EXPECT_EQ(retransmissions_within(seconds(5)), 1);
+  EXPECT_EQ(retransmissions_within(seconds(10)), 2);
+  EXPECT_EQ(retransmissions_within(seconds(22)), 3);
+  EXPECT_EQ(retransmissions_within(seconds(3600)), 4);  // MAX_RETRANSMIT
+}
+
 TEST(PskLookup, AsksTheAuthenticatorPerHandshakeAndRemembersTheDevice) {
   boost::asio::io_context io;
   Bus bus;
