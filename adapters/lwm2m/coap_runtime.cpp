@@ -28,6 +28,7 @@ constexpr int kMaxPassesPerWakeup = 64;
 constexpr int kEventsPerPass = 64;
 
 constexpr std::chrono::milliseconds kAckTimeout{2000};  // see retransmissions_within
+constexpr std::chrono::seconds kExchangeLifetime{247};  // RFC 7252 4.8.2
 
 // --- libcoap's log, routed into ours ---
 
@@ -121,7 +122,13 @@ void on_request(coap_resource_t*, coap_session_t* session, const coap_pdu_t* req
     in.content_format = static_cast<uint16_t>(*cf);
   }
   in.payload = payload_of(request);
-  OutgoingResponse out = rt->handlers().request(in);
+  const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+  const coap_mid_t mid = coap_pdu_get_mid(request);
+  const std::string token = token_of(request);
+  std::optional<OutgoingResponse> again;
+  if (confirmable) again = rt->answered_before(session, mid, token);
+  OutgoingResponse out = again ? std::move(*again) : rt->handlers().request(in);
+  if (confirmable && !again) rt->remember_answer(session, mid, token, out);
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(out.code));
   for (const auto& seg : out.location_path) {
     coap_add_option(response, COAP_OPTION_LOCATION_PATH, seg.size(),
@@ -434,9 +441,33 @@ void CoapRuntime::wake_within(std::chrono::milliseconds d) {
   }));
 }
 
+std::optional<OutgoingResponse> CoapRuntime::answered_before(coap_session_t* session,
+                                                             coap_mid_t mid,
+                                                             const std::string& token) {
+  const auto it = answered_.find(session);
+  if (it == answered_.end() || it->second.mid != mid || it->second.token != token ||
+      std::chrono::steady_clock::now() - it->second.at > kExchangeLifetime) {
+    return std::nullopt;
+  }
+  TLOG(debug, kLog) << "duplicate request answered again" << log::kv("remote", remote(session))
+                    << log::kv("mid", mid);
+  return it->second.response;
+}
+
+void CoapRuntime::remember_answer(coap_session_t* session, coap_mid_t mid, std::string token,
+                                  const OutgoingResponse& response) {
+  const auto now = std::chrono::steady_clock::now();
+  answered_[session] = Answered{mid, std::move(token), response, now};
+  // Sessions of clients long gone go with their answers now and then.
+  if (++answered_since_prune_ < 1024) return;
+  answered_since_prune_ = 0;
+  std::erase_if(answered_, [&](const auto& e) { return now - e.second.at > kExchangeLifetime; });
+}
+
 void CoapRuntime::on_event(coap_session_t* session, int event) {
   TLOG(trace, kLog) << "coap event" << log::kv("event", event)
                     << log::kv("remote", remote(session));
+  if (event == COAP_EVENT_SERVER_SESSION_DEL) answered_.erase(session);
   if (!is_dtls(session)) return;
   // A handshake with a wrong key never completes: OpenSSL drops the records it
   // cannot decrypt (RFC 6347, 4.1.2.7) and the session ends without ever

@@ -124,6 +124,14 @@ class CoapRuntime {
 
   // --- called by the libcoap callbacks (free functions in the .cpp) ---
   const Handlers& handlers() const { return handlers_; }
+
+  // RFC 7252 4.5: a confirmable request that comes again (the client missed
+  // our ACK) gets the same answer and is not acted on twice. The last one of
+  // each session is kept, for EXCHANGE_LIFETIME.
+  std::optional<OutgoingResponse> answered_before(coap_session_t* session, coap_mid_t mid,
+                                                  const std::string& token);
+  void remember_answer(coap_session_t* session, coap_mid_t mid, std::string token,
+                       const OutgoingResponse& response);
   const coap_bin_const_t* remember_psk(std::string key);
   void on_event(coap_session_t* session, int event);
   void remember_certificate(coap_session_t* session, std::string name);
@@ -148,6 +156,14 @@ class CoapRuntime {
   coap_bin_const_t psk_bin_{};  // points into psk_key_
   std::unordered_set<coap_session_t*> handshaking_;  // DTLS server sessions not yet connected
   std::unordered_map<coap_session_t*, std::string> certificate_names_;  // client certificate CNs
+  struct Answered {
+    coap_mid_t mid;
+    std::string token;
+    OutgoingResponse response;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::unordered_map<coap_session_t*, Answered> answered_;
+  std::size_t answered_since_prune_ = 0;
 };
 
 }  // namespace trellis::lwm2m

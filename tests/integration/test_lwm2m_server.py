@@ -472,6 +472,33 @@ def test_no_request_is_resent_after_it_was_reported_failed(app, make_client):
     assert copies and all(t < failed_at for t in copies), (copies, failed_at)
 
 
+def test_a_repeated_confirmable_request_is_answered_again_not_run_twice(app, make_client):
+    """RFC 7252 4.5: a client that missed our ACK sends the same message (same
+    Message ID and token) again; it gets the same answer, and the server does
+    not act twice (a second registration would move the client's location)."""
+    import lwm2m_client
+    c = make_client(version="1.1")
+    queries = ["ep=" + c.endpoint, "lt=60", "lwm2m=1.1"]
+    opts = [(lwm2m_client.URI_PATH, b"rd")] + [(lwm2m_client.URI_QUERY, q.encode()) for q in queries]
+    opts.append((lwm2m_client.CONTENT_FORMAT, lwm2m_client.encode_uint(LINK)))
+    msg = lwm2m_client.Message(lwm2m_client.CON, lwm2m_client.POST, c.next_mid(), b"\x01\x02\x03",
+                               opts, c.object_links().encode())
+    first = c.send_and_wait(msg)
+    again = c.send_and_wait(msg)
+    assert first.code == CREATED and again.code == CREATED
+    assert first.opt(lwm2m_client.LOCATION_PATH) == again.opt(lwm2m_client.LOCATION_PATH)
+    c.location = "/" + "/".join(v.decode() for v in first.opt(lwm2m_client.LOCATION_PATH))
+    app.wait(lambda t, b: t == "lwm2m/%s/up/resp" % c.endpoint and b.get("msgType") == "register")
+    assert app.none(lambda t, b: t == "lwm2m/%s/up/resp" % c.endpoint
+                    and b.get("msgType") == "register", wait=1.0)
+    assert c.update().code == CHANGED  # the location the client holds is still its own
+    delete = lwm2m_client.Message(lwm2m_client.CON, lwm2m_client.DELETE, c.next_mid(), b"\x09",
+                                  [(lwm2m_client.URI_PATH, seg.encode())
+                                   for seg in c.location.strip("/").split("/")])
+    assert c.send_and_wait(delete).code == DELETED
+    assert c.send_and_wait(delete).code == DELETED
+
+
 # ---------------------------------------------------------------- clear errors
 
 def test_bad_command_json_is_answered(app, make_client):
