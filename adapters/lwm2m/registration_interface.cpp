@@ -90,9 +90,11 @@ OutgoingResponse Server::Impl::on_register(const IncomingRequest& in) {
   }
   if (!device) device = directory ? directory->admit("lwm2m", ep) : std::optional<std::string>(ep);
   if (!device) {
+    // The registry logs which of the two it was.
     return fail(kForbidden, "endpoint '" + ep +
-                                "' is not a known device and "
-                                "registry.auto_register is off");
+                                "' is not admitted: it is not a registered device and "
+                                "registry.auto_register is off, or it cannot name a device (one "
+                                "MQTT topic level, not starting with '$', at most 128 bytes)");
   }
 
   Client& c = clients[ep];

@@ -499,6 +499,14 @@ def test_a_repeated_confirmable_request_is_answered_again_not_run_twice(app, mak
     assert c.send_and_wait(delete).code == DELETED
 
 
+def test_an_endpoint_name_that_cannot_name_a_device_is_refused_saying_why(make_client):
+    # It was told auto-registration was off, which it was not.
+    c = make_client(endpoint="$SYS")
+    rsp = c.register()
+    assert rsp.code == code(4, 3), rsp.code
+    assert b"not starting with '$'" in rsp.payload, rsp.payload
+
+
 # ---------------------------------------------------------------- clear errors
 
 def test_bad_command_json_is_answered(app, make_client):
