@@ -160,12 +160,18 @@ void Server::Impl::after_register(const std::string& endpoint, bool had_observat
   if (options.auto_observe_all) {
     // Management objects change rarely or not at all; EMQX skips the same ones.
     static constexpr uint16_t kSkipped[] = {0, 1, 2, 4, 5, 6, 7, 9, 15};
-    for (const auto& link : c.objects.links) {
+    const auto& links = c.objects.links;
+    for (const auto& link : links) {
       if (std::find(std::begin(kSkipped), std::end(kSkipped), link.path.object) !=
           std::end(kSkipped)) {
         continue;
       }
-      observe_path(c, link.path);
+      // "</3303>,</3303/0>": observing the object already covers its instances,
+      // and observing both would tell each change twice.
+      const bool covered = std::any_of(links.begin(), links.end(), [&](const auto& other) {
+        return other.path != link.path && other.path.contains(link.path);
+      });
+      if (!covered) observe_path(c, link.path);
     }
   } else {
     for (const auto& text : options.auto_observe_paths) {

@@ -607,6 +607,22 @@ def test_auto_observe_listed_paths(make_trellis):
         app.close()
 
 
+def test_auto_observe_all_observes_an_object_once_not_again_per_instance(make_trellis):
+    t = make_trellis(settings={**SETTINGS, "lwm2m.auto_observe": True})
+    t.start()
+    app = Mqtt(t.mqtt_port)
+    c = Lwm2mClient(t.port("lwm2m.coap_port"), new_ep("auto"), version="1.1")
+    try:
+        assert c.register(payload="</3303>;ver=1.1,</3303/0>").code == CREATED
+        _, r = app.wait(lambda tp, b: tp.endswith("/up/resp") and b.get("msgType") == "observe")
+        assert r["data"]["reqPath"] == "/3303"
+        assert app.none(lambda tp, b: tp.endswith("/up/resp") and b.get("msgType") == "observe")
+        assert [q["path"] for q in c.requests if q["observe"] == 0] == ["/3303"]
+    finally:
+        c.close()
+        app.close()
+
+
 # ---------------------------------------------------------------- REST
 
 def test_rest_command_reaches_the_client(server, app, make_client):
