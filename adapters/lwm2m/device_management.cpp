@@ -240,6 +240,8 @@ void Server::Impl::complete(const std::string& token, const CoapResponse& rsp) {
             observed.erase(obs->second.token);  // an older request for the same path
           }
           obs->second.token = token;
+          obs->second.last_observe = rsp.observe;
+          obs->second.last_at = SteadyClock::now();
           observed[token] = {p.endpoint, path_key};
         } else {
           c.observations.erase(obs);  // the client did not take it on
@@ -269,10 +271,24 @@ void Server::Impl::notification(const std::string& token, const CoapResponse& rs
     observed.erase(token);
     return;
   }
+  const auto now = SteadyClock::now();
+  if (c.queue_mode) c.awake_until = now + options.qmode_time_window;
+  Observation& o = obs->second;
+  if (is_success(rsp.code) && rsp.observe && o.last_observe) {
+    const double later = std::chrono::duration<double>(now - o.last_at).count();
+    if (!is_fresher_notification(*o.last_observe, *rsp.observe, later)) {
+      TLOG(debug, kLog) << "stale notification dropped" << log::kv("ep", endpoint)
+                        << log::kv("path", path_key) << log::kv("observe", *rsp.observe)
+                        << log::kv("newest", *o.last_observe);
+      return;
+    }
+  }
+  if (rsp.observe) {
+    o.last_observe = rsp.observe;
+    o.last_at = now;
+  }
   counters.notifications.add();
-  if (c.queue_mode) c.awake_until = SteadyClock::now() + options.qmode_time_window;
-  publish(endpoint, options.topics.notify,
-          notify_message(obs->second.command, rsp, lookup, now_ms()));
+  publish(endpoint, options.topics.notify, notify_message(o.command, rsp, lookup, now_ms()));
   // An error or a response without Observe ends the observation (RFC 7641, 3.2).
   if (!is_success(rsp.code) || !rsp.observe) {
     observed.erase(token);

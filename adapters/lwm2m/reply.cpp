@@ -179,4 +179,9 @@ std::string to_text(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+bool is_fresher_notification(uint32_t v1, uint32_t v2, double seconds_later) {
+  constexpr uint32_t half = 1u << 23;
+  return (v1 < v2 && v2 - v1 < half) || (v1 > v2 && v1 - v2 > half) || seconds_later > 128;
+}
+
 }  // namespace trellis::lwm2m

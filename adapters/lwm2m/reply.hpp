@@ -26,6 +26,11 @@ struct CoapResponse {
   std::vector<std::string> location_path;
 };
 
+// RFC 7641 3.4: whether a notification with Observe value `v2`, received
+// `seconds_later` than the one with `v1`, is newer (24-bit values that wrap);
+// an older one that arrives late must not overwrite what came after it.
+bool is_fresher_notification(uint32_t v1, uint32_t v2, double seconds_later);
+
 // The answer to a command: the command's own keys, "data" replaced by
 // {reqPath, code, codeMsg[, content][, location][, error]}. Read, observe and
 // cancel-observe carry [{path, value[, time]}], discover its links as text.

@@ -47,6 +47,9 @@ struct ServerCounters {
 struct Observation {
   Command command;    // the observe command, echoed in notifications
   std::string token;  // empty until the client accepted it
+  // The newest Observe value so far and when it came (RFC 7641 3.4).
+  std::optional<uint32_t> last_observe;
+  SteadyClock::time_point last_at{};
 };
 
 struct QueuedCommand {

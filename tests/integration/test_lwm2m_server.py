@@ -507,6 +507,27 @@ def test_an_endpoint_name_that_cannot_name_a_device_is_refused_saying_why(make_c
     assert b"not starting with '$'" in rsp.payload, rsp.payload
 
 
+def test_a_notification_that_arrives_after_a_newer_one_is_dropped(app, make_client):
+    """RFC 7641 3.4: a notification delayed in the network must not overwrite
+    the newer value that came before it."""
+    c = registered(app, make_client())
+    r = app.command(c.endpoint, "observe", {"path": "/3303/0/5700"})
+    assert r["data"]["code"] == "2.05"
+    path = (3303, 0, 5700)
+    notified = lambda v: (lambda t, b: t.endswith("/up/notify") and
+                          b["data"]["content"][0]["value"] == v)
+    c.set_value("/3303/0/5700", 30.0)  # Observe 2
+    app.wait(notified(30.0))
+    with c.lock:
+        c.observers[path][1] = 0  # the next goes out as Observe 1: older
+    c.set_value("/3303/0/5700", 29.0)
+    with c.lock:
+        c.observers[path][1] = 10
+    c.set_value("/3303/0/5700", 31.0)  # Observe 11
+    app.wait(notified(31.0))
+    assert app.none(notified(29.0), wait=0.5)
+
+
 # ---------------------------------------------------------------- clear errors
 
 def test_bad_command_json_is_answered(app, make_client):

@@ -161,5 +161,17 @@ TEST(Reply, ToTextReplacesInvalidUtf8) {
   EXPECT_NO_THROW(to_text(j));
 }
 
+TEST(NotificationFreshness, NewerByValueWithWrapOrByTime) {
+  // RFC 7641 3.4, 24-bit values.
+  EXPECT_TRUE(is_fresher_notification(4, 5, 0.1));
+  EXPECT_FALSE(is_fresher_notification(5, 4, 0.2));  // came late: dropped
+  EXPECT_FALSE(is_fresher_notification(5, 5, 0.2));
+  EXPECT_TRUE(is_fresher_notification(0xFFFFFF, 2, 1));  // wrapped
+  EXPECT_FALSE(is_fresher_notification(2, 0xFFFFFF, 1));
+  EXPECT_FALSE(is_fresher_notification(0, (1u << 23), 1));  // too far ahead to be newer
+  EXPECT_TRUE(is_fresher_notification(0, (1u << 23) - 1, 1));
+  EXPECT_TRUE(is_fresher_notification(5, 4, 129));  // after 128 s any value is newer
+}
+
 }  // namespace
 }  // namespace trellis::lwm2m
