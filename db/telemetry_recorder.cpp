@@ -83,8 +83,9 @@ void TelemetryRecorder::record_lwm2m(const std::string& endpoint, const Message&
   // Anyone allowed to publish on these topics can send them: members of
   // another type read as absent.
   auto type = string_member(doc, "msgType").value_or("");
-  // An observe command's answer carries the current value, like a read.
-  if (type != "read" && type != "observe" && type != "notify") return;
+  // An observe command's answer carries the current value, like a read; a
+  // Send (LwM2M 1.1) the values the client chose to report.
+  if (type != "read" && type != "observe" && type != "notify" && type != "send") return;
   auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return;
   auto code = string_member(*data, "code").value_or("");

@@ -40,10 +40,48 @@ OutgoingResponse Server::Impl::on_coap_request(const IncomingRequest& in) {
     if (in.method == Method::remove) return on_deregister(in, p[1]);
     return refuse(kMethodNotAllowed, "a registration takes POST (Update) or DELETE");
   }
+  if (p.size() == 1 && p[0] == "dp") {
+    if (in.method != Method::post) return refuse(kMethodNotAllowed, "Send is a POST");
+    return on_send(in);
+  }
   std::string path;
   for (const auto& seg : p) path += "/" + seg;
   return refuse(kNotFound, "no resource " + (path.empty() ? "/" : path) +
                                " here: LwM2M clients register at /rd");
+}
+
+OutgoingResponse Server::Impl::on_send(const IncomingRequest& in) {
+  // LwM2M 1.1 Send (Information Reporting): only from a registered client,
+  // known by the session it speaks on.
+  const auto it = std::find_if(clients.begin(), clients.end(), [&](const auto& e) {
+    return e.second.registered && e.second.session.get() == in.session;
+  });
+  if (it == clients.end()) {
+    counters.refused.add();
+    return refuse(kNotFound, "Send from a client that is not registered: register at /rd first");
+  }
+  Client& c = it->second;
+  const CoapResponse sent{0, in.content_format, in.payload, std::nullopt, {}};
+  auto msg = send_message(sent, lookup, now_ms());
+  if (!msg) {
+    counters.bad_commands.add();
+    return refuse(
+        msg.error().code == "unsupported_format" ? kUnsupportedContentFormat : kBadRequest,
+        msg.error().message);
+  }
+  if (c.queue_mode) c.awake_until = SteadyClock::now() + options.qmode_time_window;
+  TLOG(debug, kLog) << "send" << log::kv("ep", c.endpoint)
+                    << log::kv("values", (*msg)["data"]["content"].size());
+  publish(c.endpoint, options.topics.notify, *msg);
+  // A sleeping client that speaks is awake: what waited for it goes once the
+  // answer to its Send has.
+  asio::post(strand, [weak = weak_from_this(), ep = c.endpoint] {
+    auto i = weak.lock();
+    if (!i || i->stopped) return;
+    auto it = i->clients.find(ep);
+    if (it != i->clients.end() && it->second.registered) i->flush_queue(it->second);
+  });
+  return OutgoingResponse{kChanged, {}, {}};
 }
 
 OutgoingResponse Server::Impl::on_register(const IncomingRequest& in) {

@@ -27,9 +27,9 @@ json echo(const json& request) {
   return request.is_object() ? request : json::object();
 }
 
-// The records of a read-like answer, or an error text.
-Result<json> content_of(const Command& cmd, const CoapResponse& rsp, const TypeLookup& lookup,
-                        int64_t now_ms) {
+// The records of a read-like answer (or of a Send, to no path), or an error text.
+Result<json> content_of(const std::optional<Path>& request_path, const CoapResponse& rsp,
+                        const TypeLookup& lookup, int64_t now_ms) {
   json items = json::array();
   if (rsp.payload.empty()) return items;
   const uint16_t number =
@@ -49,7 +49,7 @@ Result<json> content_of(const Command& cmd, const CoapResponse& rsp, const TypeL
     for (const auto& link : *links) items.push_back(format_link_format({link}));
     return items;
   }
-  auto records = decode(*format, rsp.payload, cmd.path, lookup);
+  auto records = decode(*format, rsp.payload, request_path, lookup);
   if (!records) {
     return make_error(records.error().code,
                       "the client's " + std::string(content_format_name(*format)) +
@@ -78,7 +78,7 @@ json reply_data(const Command& cmd, const CoapResponse& rsp, const TypeLookup& l
                 int64_t now_ms) {
   json data = base_data(cmd.req_path, rsp.code);
   if (is_success(rsp.code) && carries_content(cmd.op)) {
-    auto content = content_of(cmd, rsp, lookup, now_ms);
+    auto content = content_of(cmd.path, rsp, lookup, now_ms);
     if (!content) {
       data = base_data(cmd.req_path, kBadGateway);
       data["error"] = content.error().message;
@@ -137,6 +137,22 @@ json notify_message(const Command& observe, const CoapResponse& rsp, const TypeL
   out["msgType"] = "notify";
   out["seqNum"] = rsp.observe.value_or(0);
   out["data"] = reply_data(observe, rsp, lookup, now_ms);
+  return out;
+}
+
+Result<json> send_message(const CoapResponse& sent, const TypeLookup& lookup, int64_t now_ms) {
+  if (!sent.content_format) {
+    return make_error(
+        "unsupported_format",
+        "a Send carries SenML JSON, SenML CBOR or LwM2M JSON, with its Content-Format");
+  }
+  auto content = content_of(std::nullopt, sent, lookup, now_ms);
+  if (!content) return content.error();
+  json data = base_data("/dp", kChanged);
+  data["content"] = std::move(*content);
+  json out = json::object();
+  out["msgType"] = "send";
+  out["data"] = std::move(data);
   return out;
 }
 

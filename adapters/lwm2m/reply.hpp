@@ -43,6 +43,14 @@ nlohmann::json command_reply(const Command& cmd, const CoapResponse& rsp, const 
 nlohmann::json notify_message(const Command& observe, const CoapResponse& rsp,
                               const TypeLookup& lookup, int64_t now_ms);
 
+// What a client sent with the Send operation (LwM2M 1.1, POST /dp), as
+// notifications go: msgType "send", data {reqPath "/dp", code "2.04",
+// codeMsg, content [{path, value[, time]}]}. Error "unsupported_format" for
+// a payload that is not SenML JSON / CBOR or LwM2M JSON, or another error
+// naming where it does not decode.
+Result<nlohmann::json> send_message(const CoapResponse& sent, const TypeLookup& lookup,
+                                    int64_t now_ms);
+
 // An answer the server gives itself (bad command, unknown endpoint, timeout):
 // the request's keys (when it was an object), msgType replaced when
 // `msg_type` is given, data {reqPath, code, codeMsg, error}.

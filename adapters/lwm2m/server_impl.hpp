@@ -109,6 +109,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // --- registration interface (registration_interface.cpp) ---
   OutgoingResponse on_coap_request(const IncomingRequest& in);
   OutgoingResponse on_register(const IncomingRequest& in);
+  OutgoingResponse on_send(const IncomingRequest& in);
   OutgoingResponse on_update(const IncomingRequest& in, const std::string& location);
   OutgoingResponse on_deregister(const IncomingRequest& in, const std::string& location);
   void after_register(const std::string& endpoint, bool had_observations);

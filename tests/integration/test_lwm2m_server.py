@@ -17,7 +17,8 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from lwm2m_client import (CHANGED, CONTENT, CREATED, DELETED, GET, LINK, LWM2M_JSON, NOT_FOUND,
-                          SENML_CBOR, SENML_JSON, TLV, Lwm2mClient, Message, Resource, code)
+                          POST, SENML_CBOR, SENML_JSON, TLV, Lwm2mClient, Message, Resource,
+                          code)
 from trellis_process import Trellis
 
 SETTINGS = {
@@ -526,6 +527,28 @@ def test_a_notification_that_arrives_after_a_newer_one_is_dropped(app, make_clie
     c.set_value("/3303/0/5700", 31.0)  # Observe 11
     app.wait(notified(31.0))
     assert app.none(notified(29.0), wait=0.5)
+
+
+def test_send_reports_values_that_are_stored_as_telemetry(server, app, make_client):
+    """LwM2M 1.1 Send (POST /dp, SenML): published as msgType "send" next to
+    notifications and stored as the device's telemetry, as Leshan 2 takes it."""
+    from rest_support import Rest, poll
+    c = registered(app, make_client(version="1.1"))
+    body = json.dumps([{"bn": "/3303/0/", "n": "5700", "v": 19.25}]).encode()
+    assert c.request(POST, "/dp", payload=body, content_format=SENML_JSON).code == CHANGED
+    _, sent = app.wait(lambda t, b: t == "lwm2m/%s/up/notify" % c.endpoint
+                       and b.get("msgType") == "send")
+    assert sent["data"]["content"] == [{"path": "/3303/0/5700", "value": 19.25}]
+    rest = Rest(server.http_port)
+    latest = lambda: {i["key"]: i["value"] for i in
+                      rest.get("/api/v1/devices/%s/telemetry/latest" % c.endpoint)[1]["items"]}
+    poll(lambda: latest().get("/3303/0/5700") == 19.25)
+    rest.close()
+
+    # Named by no path, plain text cannot be a Send; and only a registered client sends.
+    assert c.request(POST, "/dp", payload=b"19", content_format=0).code == code(4, 15)
+    assert c.deregister().code == DELETED
+    assert c.request(POST, "/dp", payload=body, content_format=SENML_JSON).code == NOT_FOUND
 
 
 # ---------------------------------------------------------------- clear errors

@@ -161,6 +161,29 @@ TEST(Reply, ToTextReplacesInvalidUtf8) {
   EXPECT_NO_THROW(to_text(j));
 }
 
+TEST(Reply, SendCarriesTheReportedValuesByTheirOwnPaths) {
+  CoapResponse sent;
+  sent.content_format = 110;  // SenML JSON
+  sent.payload =
+      R"([{"bn": "/3303/0/", "n": "5700", "v": 22.5}, {"bn": "/3/0/", "n": "9", "v": 87}])";
+  auto msg = send_message(sent, kLookup, kNowMs);
+  ASSERT_TRUE(msg) << msg.error().message;
+  EXPECT_EQ(*msg, json::parse(R"({"msgType": "send",
+      "data": {"reqPath": "/dp", "code": "2.04", "codeMsg": "changed",
+               "content": [{"path": "/3303/0/5700", "value": 22.5},
+                           {"path": "/3/0/9", "value": 87}]}})"));
+
+  sent.content_format = 0;  // text/plain names no path
+  auto plain = send_message(sent, kLookup, kNowMs);
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().code, "unsupported_format");
+  sent.content_format.reset();
+  EXPECT_EQ(send_message(sent, kLookup, kNowMs).error().code, "unsupported_format");
+  sent.content_format = 110;
+  sent.payload = "[{";
+  EXPECT_FALSE(send_message(sent, kLookup, kNowMs));
+}
+
 TEST(NotificationFreshness, NewerByValueWithWrapOrByTime) {
   // RFC 7641 3.4, 24-bit values.
   EXPECT_TRUE(is_fresher_notification(4, 5, 0.1));
