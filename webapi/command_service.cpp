@@ -309,45 +309,47 @@ void CommandService::on_ack(const std::string& device_id, std::string_view paylo
 
 void CommandService::lwm2m_request(const std::string& endpoint, json command,
                                    std::chrono::milliseconds timeout, LwM2MDone done) {
-  const int64_t req_id = ++next_req_id_;
-  command["reqID"] = req_id;
+  // The caller's own integer reqID is kept, as over MQTT; the answer comes
+  // back through this request's callbacks, so it need not be unique.
+  const int64_t key = ++next_req_id_;
+  if (!command.contains("reqID") || !command["reqID"].is_number_integer()) command["reqID"] = key;
+  const int64_t req_id = command["reqID"].get<int64_t>();
   net::post(strand_, [self = shared_from_this(), endpoint, command = std::move(command), timeout,
-                      done = std::move(done), req_id]() mutable {
+                      done = std::move(done), key, req_id]() mutable {
     if (self->stopped_ || !self->lwm2m_) {
       done(make_error("unavailable", self->stopped_ ? "the server is shutting down"
                                                     : "the LwM2M server is not running"));
       return;
     }
     auto timer = std::make_shared<net::steady_timer>(self->strand_, timeout);
-    self->waiting_[req_id] = Waiting{std::move(done), timer};
-    timer->async_wait([self, req_id, endpoint](const boost::system::error_code& ec) {
+    self->waiting_[key] = Waiting{std::move(done), timer};
+    timer->async_wait([self, key, endpoint](const boost::system::error_code& ec) {
       if (ec) return;
-      self->finish_lwm2m(req_id,
+      self->finish_lwm2m(key,
                          make_error(std::string(code::timeout),
                                     "no answer from LwM2M endpoint '" + endpoint + "' in time"));
     });
     // The adapter calls back on its own strand; the answer comes home to ours.
     std::weak_ptr<CommandService> weak = self;
     CommandCallbacks callbacks{
-        [weak, req_id] {
+        [weak, key, req_id] {
           if (auto s = weak.lock()) {
-            net::post(s->strand_, [s, req_id] {
-              s->finish_lwm2m(req_id, LwM2MAnswer{req_id, true, {}});
+            net::post(s->strand_, [s, key, req_id] {
+              s->finish_lwm2m(key, LwM2MAnswer{req_id, true, {}});
             });
           }
         },
-        [weak, req_id](const std::string& text) {
+        [weak, key, req_id](const std::string& text) {
           if (auto s = weak.lock()) {
-            net::post(s->strand_, [s, req_id, text] {
-              s->finish_lwm2m(req_id,
-                              LwM2MAnswer{req_id, false, json::parse(text, nullptr, false)});
+            net::post(s->strand_, [s, key, req_id, text] {
+              s->finish_lwm2m(key, LwM2MAnswer{req_id, false, json::parse(text, nullptr, false)});
             });
           }
         },
-        [weak, req_id](const std::string& text) {
+        [weak, key](const std::string& text) {
           if (auto s = weak.lock()) {
-            net::post(s->strand_, [s, req_id, text] {
-              s->finish_lwm2m(req_id, lwm2m_refusal(json::parse(text, nullptr, false)));
+            net::post(s->strand_, [s, key, text] {
+              s->finish_lwm2m(key, lwm2m_refusal(json::parse(text, nullptr, false)));
             });
           }
         }};
@@ -355,8 +357,8 @@ void CommandService::lwm2m_request(const std::string& endpoint, json command,
   });
 }
 
-void CommandService::finish_lwm2m(int64_t req_id, Result<LwM2MAnswer> answer) {
-  auto it = waiting_.find(req_id);
+void CommandService::finish_lwm2m(int64_t key, Result<LwM2MAnswer> answer) {
+  auto it = waiting_.find(key);
   if (it == waiting_.end()) return;  // timed out or answered already
   it->second.timer->cancel();
   auto done = std::move(it->second.done);

@@ -87,9 +87,9 @@ class CommandService : public std::enable_shared_from_this<CommandService> {
     nlohmann::json response;  // the device's answer (the up/resp JSON) unless queued
   };
   using LwM2MDone = std::function<void(Result<LwM2MAnswer>)>;
-  // Runs an EMQX JSON command with a fresh reqID; `done` runs once on the
-  // service's strand with the answer, the news that it is queued, or a
-  // timeout error.
+  // Runs an EMQX JSON command, with a fresh reqID unless it has an integer
+  // one of its own; `done` runs once on the service's strand with the
+  // answer, the news that it is queued, or an error.
   void lwm2m_request(const std::string& endpoint, nlohmann::json command,
                      std::chrono::milliseconds timeout, LwM2MDone done);
 
@@ -101,7 +101,7 @@ class CommandService : public std::enable_shared_from_this<CommandService> {
   // Sends the device's pending MQTT tasks while it is listening.
   void send_pending(const std::string& device_id);
   void on_ack(const std::string& device_id, std::string_view payload);
-  void finish_lwm2m(int64_t req_id, Result<LwM2MAnswer> answer);
+  void finish_lwm2m(int64_t key, Result<LwM2MAnswer> answer);
   void send(const db::Command& c);
   void schedule_sweep();
   void sweep();

@@ -218,6 +218,23 @@ TEST_F(CommandServiceTest, LwM2MAnswerCarriesTheFreshReqId) {
   EXPECT_EQ(r->response["reqID"], r->req_id);
 }
 
+TEST_F(CommandServiceTest, LwM2MKeepsTheCallersOwnReqIdEvenWhenTwoShareIt) {
+  std::promise<Answer> first, second;
+  const auto read = json::parse(R"({"reqID": 42, "msgType": "read", "data": {"path": "/3/0/0"}})");
+  service_->lwm2m_request("ep1", read, std::chrono::seconds(5),
+                          [&](Answer r) { first.set_value(std::move(r)); });
+  service_->lwm2m_request("ep1", read, std::chrono::seconds(5),
+                          [&](Answer r) { second.set_value(std::move(r)); });
+  for (auto* p : {&first, &second}) {
+    auto f = p->get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    auto r = f.get();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->req_id, 42);
+    EXPECT_EQ(r->response["reqID"], 42);
+  }
+}
+
 TEST_F(CommandServiceTest, LwM2MCommandForASleepingDeviceIsQueued) {
   auto r = lwm2m_answer(*service_, "sleepy", std::chrono::seconds(5));
   ASSERT_TRUE(r.ok());
