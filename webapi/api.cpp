@@ -718,14 +718,45 @@ void Api::add_routes() {
   // --- clients ---
   router_.add({.method = "GET",
                .pattern = p + "/clients",
-               .summary = "Connected clients of every protocol",
-               .handler = sync([this](const Request&) {
-                 json items = json::array();
-                 for (auto* s : services_.clients) {
-                   for (const auto& c : s->clients()) items.push_back(client_json(c));
+               .summary = "Connected clients of every protocol, by protocol and client id",
+               .handler = sync([this](const Request& req) {
+                 auto page = page_params(req, db::max_page_size);
+                 if (!page) return error_response(page.error());
+                 // The cursor is the last client listed, "{protocol}:{client id}"
+                 // (protocols hold no ':').
+                 using Key = std::pair<std::string, std::string>;
+                 std::optional<Key> after;
+                 if (!page->cursor.empty()) {
+                   const auto colon = page->cursor.find(':');
+                   if (colon == std::string::npos) {
+                     return bad_request(
+                         "query parameter 'cursor' is not a next_cursor of /clients");
+                   }
+                   after = Key{page->cursor.substr(0, colon), page->cursor.substr(colon + 1)};
                  }
-                 return json_response(200, {{"items", items}});
-               })});
+                 std::vector<ClientInfo> all;
+                 for (auto* s : services_.clients) {
+                   for (auto& c : s->clients()) {
+                     if (!after || Key{c.protocol, c.client_id} > *after)
+                       all.push_back(std::move(c));
+                   }
+                 }
+                 std::sort(all.begin(), all.end(), [](const ClientInfo& a, const ClientInfo& b) {
+                   return std::tie(a.protocol, a.client_id) < std::tie(b.protocol, b.client_id);
+                 });
+                 json items = json::array();
+                 std::string next;
+                 for (const auto& c : all) {
+                   if (items.size() == page->limit) {
+                     next = items.back()["protocol"].get<std::string>() + ":" +
+                            items.back()["client_id"].get<std::string>();
+                     break;
+                   }
+                   items.push_back(client_json(c));
+                 }
+                 return json_response(200, {{"items", items}, {"next_cursor", cursor_json(next)}});
+               }),
+               .query = page_query});
   router_.add({.method = "DELETE",
                .pattern = p + "/clients/{clientid}",
                .summary = "Disconnect a client",

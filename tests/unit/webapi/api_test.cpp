@@ -50,13 +50,15 @@ class ApiTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  void make_api(std::vector<std::string> keys, std::string bind = "127.0.0.1") {
+  void make_api(std::vector<std::string> keys, std::string bind = "127.0.0.1",
+                std::vector<ClientSource*> clients = {}) {
     HttpServerOptions opts;
     opts.api_keys = std::move(keys);
     opts.bind = std::move(bind);
     opts.objects_dir = dir_ / "objects";
     commands_ = std::make_shared<CommandService>(io_, bus_, *db_, metrics_, CommandOptions{});
-    api_ = std::make_unique<Api>(opts, Services{bus_, metrics_, *db_, &objects_, {}}, commands_);
+    api_ = std::make_unique<Api>(
+        opts, Services{bus_, metrics_, *db_, &objects_, std::move(clients)}, commands_);
   }
 
   Response call(std::string method, std::string target, std::string body = {},
@@ -255,6 +257,44 @@ TEST_F(ApiTest, ApplicationKeyReadsTheRegistryAndCommandsOnlyWhatItsAclAllows) {
   }
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 503u) << answer->body;
+}
+
+class ListedClients final : public ClientSource {
+ public:
+  explicit ListedClients(std::vector<ClientInfo> list) : list_(std::move(list)) {}
+  std::vector<ClientInfo> clients() const override { return list_; }
+  bool disconnect(const std::string&) override { return false; }
+
+ private:
+  std::vector<ClientInfo> list_;
+};
+
+ClientInfo listed(std::string client_id, std::string protocol) {
+  ClientInfo c;
+  c.client_id = std::move(client_id);
+  c.protocol = std::move(protocol);
+  return c;
+}
+
+TEST_F(ApiTest, ClientsArePagedByProtocolAndClientId) {
+  ListedClients mqtt({listed("b:1", "mqtt"), listed("a", "mqtt"), listed("c", "mqtt")});
+  ListedClients lwm2m({listed("ep", "lwm2m")});
+  make_api({}, "127.0.0.1", {&mqtt, &lwm2m});
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = call("GET", "/api/v1/clients?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto b = body(r);
+    for (const auto& c : b["items"]) {
+      seen.push_back(c["protocol"].get<std::string>() + " " + c["client_id"].get<std::string>());
+    }
+    if (b["next_cursor"].is_null()) break;
+    cursor = b["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"lwm2m ep", "mqtt a", "mqtt b:1", "mqtt c"}));
+  EXPECT_EQ(call("GET", "/api/v1/clients?limit=abc").status, 400u);
+  EXPECT_EQ(call("GET", "/api/v1/clients?cursor=nocolon").status, 400u);
 }
 
 TEST_F(ApiTest, LoopbackAddresses) {
