@@ -126,8 +126,9 @@ std::vector<KeySpec> build_schema() {
   KeySpec predefined = make("mqttsn.predefined_topics", Type::string_map, json::object(),
                             "Predefined topic ids and their topic names, e.g. "
                             "{\"1\": \"sensors/temp\"}.");
+  // 0x0000 and 0xFFFF are reserved (MQTT-SN 1.2, 5.3.11).
   predefined.min = 1;
-  predefined.max = 65535;
+  predefined.max = 65534;
   predefined.check = Check::topic_id_map;
   s.push_back(std::move(predefined));
   s.push_back(integer("mqttsn.advertise_interval", 0, 0, 65535,

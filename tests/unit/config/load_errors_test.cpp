@@ -196,19 +196,25 @@ TEST(BadMap, TopicIdZero) {
   auto msg = file_error(R"({"mqttsn": {"predefined_topics": {"0": "a"}}})", &path);
   EXPECT_EQ(msg,
             "config: mqttsn.predefined_topics: expected keys that are integers from 1 to "
-            "65535, got \"0\" (from " +
+            "65534, got \"0\" (from " +
                 path + ")");
 }
 
 TEST(BadMap, TopicIdAboveSixteenBits) {
   EXPECT_EQ(set_error(R"(mqttsn.predefined_topics={"65536": "a"})"),
-            "config: mqttsn.predefined_topics: expected keys that are integers from 1 to 65535, "
+            "config: mqttsn.predefined_topics: expected keys that are integers from 1 to 65534, "
             "got \"65536\" (from --set)");
+}
+
+TEST(BadMap, TopicIdReserved) {
+  EXPECT_EQ(set_error(R"(mqttsn.predefined_topics={"65535": "a"})"),
+            "config: mqttsn.predefined_topics: expected keys that are integers from 1 to 65534, "
+            "got \"65535\" (from --set)");
 }
 
 TEST(BadMap, TopicIdNotANumber) {
   EXPECT_EQ(set_error(R"(mqttsn.predefined_topics={"temp": "a"})"),
-            "config: mqttsn.predefined_topics: expected keys that are integers from 1 to 65535, "
+            "config: mqttsn.predefined_topics: expected keys that are integers from 1 to 65534, "
             "got \"temp\" (from --set)");
 }
 
@@ -221,7 +227,7 @@ TEST(BadMap, TopicNameWithWildcard) {
 TEST(BadMap, NotJson) {
   EXPECT_EQ(set_error("mqttsn.predefined_topics=1:a"),
             "config: mqttsn.predefined_topics: expected an object mapping topic ids from 1 to "
-            "65535 to MQTT topic names, got \"1:a\" (from --set)");
+            "65534 to MQTT topic names, got \"1:a\" (from --set)");
 }
 
 TEST(BadAcl, UnknownMember) {

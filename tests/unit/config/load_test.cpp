@@ -69,12 +69,12 @@ TEST(LoadFile, EmptyObjectKeepsDefaults) {
 // Object-valued keys are values, not groups to walk into.
 TEST(LoadFile, ObjectValuedKeys) {
   auto path = write_temp(R"({
-  "mqttsn": {"predefined_topics": {"1": "sensors/temp", "65535": "x"}},
+  "mqttsn": {"predefined_topics": {"1": "sensors/temp", "65534": "x"}},
   "mqtt": {"anonymous_acl": {"publish": ["a/+"], "deny": ["$SYS/#"]}}
 })");
   Config c = must_load(with_file(path), no_env());
   EXPECT_EQ(c.get_map("mqttsn.predefined_topics"),
-            (std::map<std::string, std::string>{{"1", "sensors/temp"}, {"65535", "x"}}));
+            (std::map<std::string, std::string>{{"1", "sensors/temp"}, {"65534", "x"}}));
   Acl acl = c.get_acl("mqtt.anonymous_acl");
   EXPECT_EQ(acl.publish, (std::vector<std::string>{"a/+"}));
   EXPECT_TRUE(acl.subscribe.empty());  // a missing list allows nothing
