@@ -17,6 +17,7 @@
 #include "core/topic.hpp"
 #include "db/application_store.hpp"
 #include "db/command_store.hpp"
+#include "db/cursor.hpp"
 #include "db/database.hpp"
 #include "db/device_store.hpp"
 #include "db/json.hpp"
@@ -722,17 +723,16 @@ void Api::add_routes() {
                .handler = sync([this](const Request& req) {
                  auto page = page_params(req, db::max_page_size);
                  if (!page) return error_response(page.error());
-                 // The cursor is the last client listed, "{protocol}:{client id}"
-                 // (protocols hold no ':').
+                 // The cursor holds the last client listed: its protocol and client id.
                  using Key = std::pair<std::string, std::string>;
                  std::optional<Key> after;
                  if (!page->cursor.empty()) {
-                   const auto colon = page->cursor.find(':');
-                   if (colon == std::string::npos) {
+                   auto fields = db::decode_cursor(page->cursor, "clients", 2);
+                   if (!fields) {
                      return bad_request(
                          "query parameter 'cursor' is not a next_cursor of /clients");
                    }
-                   after = Key{page->cursor.substr(0, colon), page->cursor.substr(colon + 1)};
+                   after = Key{(*fields)[0], (*fields)[1]};
                  }
                  std::vector<ClientInfo> all;
                  for (auto* s : services_.clients) {
@@ -748,8 +748,8 @@ void Api::add_routes() {
                  std::string next;
                  for (const auto& c : all) {
                    if (items.size() == page->limit) {
-                     next = items.back()["protocol"].get<std::string>() + ":" +
-                            items.back()["client_id"].get<std::string>();
+                     next = db::encode_cursor(
+                         "clients", {items.back()["protocol"], items.back()["client_id"]});
                      break;
                    }
                    items.push_back(client_json(c));
