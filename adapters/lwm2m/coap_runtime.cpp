@@ -12,7 +12,8 @@
 namespace trellis::lwm2m {
 
 uint16_t retransmissions_within(std::chrono::milliseconds wait) {
-  uint16_t n = 0;
+  // libcoap takes 1 at least (it ignores 0).
+  uint16_t n = 1;
   while (n < 4 && std::chrono::milliseconds(3000) * ((2 << n) - 1) < wait) ++n;
   return n;
 }

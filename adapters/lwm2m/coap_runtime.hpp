@@ -77,7 +77,7 @@ struct CoapEndpoints {
 // The retransmissions of a confirmable request (RFC 7252 4.2) all sent
 // within `wait`: with libcoap's ACK_TIMEOUT 2 s and ACK_RANDOM_FACTOR 1.5,
 // which this server keeps, retransmission k goes out by 3 s * (2^k - 1); at
-// most MAX_RETRANSMIT (4).
+// least 1 (libcoap's least), at most MAX_RETRANSMIT (4).
 uint16_t retransmissions_within(std::chrono::milliseconds wait);
 
 class CoapRuntime {

@@ -53,10 +53,9 @@ OutgoingResponse Server::Impl::on_coap_request(const IncomingRequest& in) {
 OutgoingResponse Server::Impl::on_send(const IncomingRequest& in) {
   // LwM2M 1.1 Send (Information Reporting): only from a registered client,
   // known by the session it speaks on.
-  const auto it = std::find_if(clients.begin(), clients.end(), [&](const auto& e) {
-    return e.second.registered && e.second.session.get() == in.session;
-  });
-  if (it == clients.end()) {
+  const auto ep = endpoint_of_session.find(in.session);
+  const auto it = ep == endpoint_of_session.end() ? clients.end() : clients.find(ep->second);
+  if (it == clients.end() || !it->second.registered) {
     counters.refused.add();
     return refuse(kNotFound, "Send from a client that is not registered: register at /rd first");
   }
@@ -158,7 +157,7 @@ OutgoingResponse Server::Impl::on_register(const IncomingRequest& in) {
   c.queue_mode = q->queue_mode;
   c.extra = q->extra;
   c.lifetime = lifetime;
-  c.session = SessionRef(in.session);
+  speak_on(c, in.session);
   c.transport = CoapRuntime::is_dtls(in.session) ? "dtls" : "udp";
   c.remote = remote;
   c.identity = identity;
@@ -274,7 +273,7 @@ OutgoingResponse Server::Impl::on_update(const IncomingRequest& in, const std::s
   }
   if (in.session != c.session.get()) {
     // A new address (or a new DTLS session for the same identity): follow it.
-    c.session = SessionRef(in.session);
+    speak_on(c, in.session);
     c.remote = CoapRuntime::remote(in.session);
   }
   const auto now = SteadyClock::now();
@@ -315,6 +314,16 @@ OutgoingResponse Server::Impl::on_deregister(const IncomingRequest& in,
   return OutgoingResponse{kDeleted, {}, {}};
 }
 
+void Server::Impl::speak_on(Client& c, coap_session_t* session) {
+  if (const auto old = endpoint_of_session.find(c.session.get());
+      old != endpoint_of_session.end() && old->second == c.endpoint) {
+    endpoint_of_session.erase(old);
+  }
+  c.session = SessionRef(session);
+  // The latest registration on a session is the one that speaks there.
+  if (session) endpoint_of_session[session] = c.endpoint;
+}
+
 void Server::Impl::go_offline(Client& c) {
   if (!c.online_as) return;
   if (directory) directory->set_offline(*c.online_as, "lwm2m");
@@ -328,7 +337,7 @@ void Server::Impl::finish(const std::string& endpoint, std::string_view why) {
   c.registered = false;
   locations.erase(c.location);
   forget_tokens(c);
-  c.session.reset();
+  speak_on(c, nullptr);
   counters.clients.sub();
   TLOG(info, kLog) << std::string(why) << log::kv("ep", endpoint) << log::kv("device", c.device_id);
   // Observations stay for the next registration; queued commands cannot wait that long.

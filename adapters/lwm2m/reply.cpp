@@ -141,11 +141,15 @@ json notify_message(const Command& observe, const CoapResponse& rsp, const TypeL
 }
 
 Result<json> send_message(const CoapResponse& sent, const TypeLookup& lookup, int64_t now_ms) {
-  if (!sent.content_format) {
+  const auto format =
+      sent.content_format ? content_format_from_number(*sent.content_format) : std::nullopt;
+  if (format != ContentFormat::senml_json && format != ContentFormat::senml_cbor &&
+      format != ContentFormat::lwm2m_json) {
     return make_error(
         "unsupported_format",
         "a Send carries SenML JSON, SenML CBOR or LwM2M JSON, with its Content-Format");
   }
+  if (sent.payload.empty()) return make_error("empty", "a Send carries at least one value");
   auto content = content_of(std::nullopt, sent, lookup, now_ms);
   if (!content) return content.error();
   json data = base_data("/dp", kChanged);

@@ -136,6 +136,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // An answer the server gives itself (local_reply): published as answer() does.
   // Ends the client's count toward its device's presence, if it has one.
   void go_offline(Client& c);
+  // Where requests to the client go from now on (null: nowhere).
+  void speak_on(Client& c, coap_session_t* session);
   void refuse_command(const std::string& endpoint, const nlohmann::json& reply,
                       const CommandCallbacks& cb);
   void publish(const std::string& endpoint, const std::string& suffix, const nlohmann::json& j);
@@ -158,7 +160,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   std::unordered_map<std::string, Client> clients;         // by endpoint name
   std::unordered_map<std::string, std::string> locations;  // /rd/{id} -> endpoint
-  std::unordered_map<std::string, Pending> pending;        // by token
+  // The registration that last spoke on each session, which a Send comes from;
+  // several may share one (a gateway, or a client registering anew).
+  std::unordered_map<coap_session_t*, std::string> endpoint_of_session;
+  std::unordered_map<std::string, Pending> pending;  // by token
   // Tokens of established observations -> (endpoint, path text).
   std::unordered_map<std::string, std::pair<std::string, std::string>> observed;
   std::unordered_map<std::string, std::string> psk_devices;  // PSK identity -> device id

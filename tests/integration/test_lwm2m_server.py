@@ -425,7 +425,7 @@ def test_a_lost_request_is_resent_in_time_while_another_waits():
     ACK_TIMEOUT (2 to 3 s). Once another client's request had been resent,
     a new request's first resend waited for something else to wake the
     server, often past lwm2m.request_timeout_s."""
-    t = Trellis(settings={**SETTINGS, "lwm2m.request_timeout_s": 4})
+    t = Trellis(settings={**SETTINGS, "lwm2m.request_timeout_s": 5})
     t.start()
     app = Mqtt(t.mqtt_port)
     deaf = Lwm2mClient(t.port("lwm2m.coap_port"), new_ep())
@@ -547,8 +547,17 @@ def test_send_reports_values_that_are_stored_as_telemetry(server, app, make_clie
 
     # Named by no path, plain text cannot be a Send; and only a registered client sends.
     assert c.request(POST, "/dp", payload=b"19", content_format=0).code == code(4, 15)
+    assert c.request(POST, "/dp", payload=b"", content_format=SENML_JSON).code == code(4, 0)
     assert c.deregister().code == DELETED
     assert c.request(POST, "/dp", payload=body, content_format=SENML_JSON).code == NOT_FOUND
+
+    # Another endpoint registered from the same address is the one that sends now.
+    other = new_ep()
+    rsp = c.request(POST, "/rd", ["ep=" + other, "lt=60", "lwm2m=1.1"],
+                    c.object_links().encode(), LINK)
+    assert rsp.code == CREATED
+    assert c.request(POST, "/dp", payload=body, content_format=SENML_JSON).code == CHANGED
+    app.wait(lambda t, b: t == "lwm2m/%s/up/notify" % other and b.get("msgType") == "send")
 
 
 # ---------------------------------------------------------------- clear errors

@@ -179,6 +179,12 @@ TEST(Reply, SendCarriesTheReportedValuesByTheirOwnPaths) {
   EXPECT_EQ(plain.error().code, "unsupported_format");
   sent.content_format.reset();
   EXPECT_EQ(send_message(sent, kLookup, kNowMs).error().code, "unsupported_format");
+  sent.content_format = 40;  // link-format is no Send either
+  sent.payload = "</3/0>";
+  EXPECT_EQ(send_message(sent, kLookup, kNowMs).error().code, "unsupported_format");
+  sent.content_format = 110;
+  sent.payload = "";
+  EXPECT_FALSE(send_message(sent, kLookup, kNowMs));
   sent.content_format = 110;
   sent.payload = "[{";
   EXPECT_FALSE(send_message(sent, kLookup, kNowMs));
