@@ -308,8 +308,21 @@ OutgoingResponse Server::Impl::on_deregister(const IncomingRequest& in,
                   "registered");
   }
   counters.deregistrations.add();
-  asio::post(strand, [weak = weak_from_this(), ep = loc->second] {
-    if (auto i = weak.lock()) i->finish(ep, "de-registered");
+  // What the client sends after its De-register (an Update, a Send, a new
+  // Register) may be read before the rest of the ending runs, once the 2.02
+  // is out: the registration stops answering for it now, and the ending
+  // leaves alone a registration made since.
+  const std::string ep = loc->second;
+  locations.erase(loc);
+  if (const auto s = endpoint_of_session.find(c.session.get());
+      s != endpoint_of_session.end() && s->second == ep) {
+    endpoint_of_session.erase(s);
+  }
+  asio::post(strand, [weak = weak_from_this(), ep, location] {
+    auto i = weak.lock();
+    if (!i) return;
+    const auto it = i->clients.find(ep);
+    if (it != i->clients.end() && it->second.location == location) i->finish(ep, "de-registered");
   });
   return OutgoingResponse{kDeleted, {}, {}};
 }
